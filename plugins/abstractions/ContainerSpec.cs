@@ -1,0 +1,51 @@
+namespace Flotilla.Plugins;
+
+/// <summary>Everything a runtime needs to run one container. Resolved by the daemon: no image lookups left to do.</summary>
+public sealed record ContainerSpec
+{
+    public required string Id { get; init; }
+
+    /// <summary>The user-facing name, without the leading slash.</summary>
+    public required string Name { get; init; }
+
+    public required string Hostname { get; init; }
+
+    /// <summary>The root filesystem: read-only image layers plus a writable directory for this container.</summary>
+    public required RootFilesystem Rootfs { get; init; }
+
+    /// <summary>argv of the process (entrypoint and command already joined). Never empty.</summary>
+    public required IReadOnlyList<string> Args { get; init; }
+
+    /// <summary>"KEY=value" entries, image defaults first, then the user's.</summary>
+    public IReadOnlyList<string> Env { get; init; } = [];
+
+    /// <summary>Absolute path inside the container; "/" when unset.</summary>
+    public string WorkingDir { get; init; } = "/";
+
+    /// <summary>"uid", "uid:gid", "name" or "name:group"; resolved against the image's /etc/passwd by the runtime.</summary>
+    public string? User { get; init; }
+
+    public IReadOnlyList<MountSpec> Mounts { get; init; } = [];
+
+    public ResourceLimits Resources { get; init; } = new();
+
+    public bool OpenStdin { get; init; }
+
+    public bool Tty { get; init; }
+
+    /// <summary>Labels a runtime may use for its own bookkeeping; not interpreted.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+}
+
+/// <param name="Layers">Unpacked image layer directories, lowest first. Never written to.</param>
+/// <param name="ScratchDirectory">An empty directory that belongs to this container alone: the runtime keeps its
+/// writable layer, bundle and other per-container files in it; the daemon deletes it after <see cref="IContainerRuntime.DeleteAsync"/>.</param>
+public sealed record RootFilesystem(IReadOnlyList<string> Layers, string ScratchDirectory);
+
+/// <param name="Source">Absolute host path (a volume's directory or a bind-mounted path).</param>
+/// <param name="Destination">Absolute path inside the container.</param>
+public sealed record MountSpec(string Source, string Destination, bool ReadOnly = false);
+
+/// <param name="MemoryBytes">Hard memory limit; 0 means none.</param>
+/// <param name="NanoCpus">CPU quota in billionths of a CPU (docker's NanoCpus: 0.5 CPU = 500_000_000); 0 means none.</param>
+public sealed record ResourceLimits(long MemoryBytes = 0, long NanoCpus = 0);

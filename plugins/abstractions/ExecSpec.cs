@@ -1,0 +1,24 @@
+namespace Flotilla.Plugins;
+
+public sealed record ExecSpec
+{
+    public required IReadOnlyList<string> Args { get; init; }
+
+    public IReadOnlyList<string> Env { get; init; } = [];
+
+    public string? WorkingDir { get; init; }
+
+    public string? User { get; init; }
+
+    public bool OpenStdin { get; init; }
+
+    public bool Tty { get; init; }
+}
+
+/// <summary>A process started by <see cref="IContainerRuntime.ExecAsync"/>: its streams, then its exit code.</summary>
+public interface IExecProcess : IAsyncDisposable
+{
+    IContainerStreams Streams { get; }
+
+    Task<int> WaitAsync(CancellationToken ct);
+}
