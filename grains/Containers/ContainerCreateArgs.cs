@@ -1,0 +1,24 @@
+namespace Flotilla.Grains.Containers;
+
+/// <summary>What a user asked for: image defaults are not merged in yet.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ContainerCreateArgs
+{
+    [Id(0)] public string? Name { get; init; }
+    [Id(1)] public required string Image { get; init; }
+    [Id(2)] public string[]? Entrypoint { get; init; }
+    [Id(3)] public string[]? Cmd { get; init; }
+    [Id(4)] public string[] Env { get; init; } = [];
+    [Id(5)] public string? WorkingDir { get; init; }
+    [Id(6)] public string? User { get; init; }
+    [Id(7)] public string? Hostname { get; init; }
+    [Id(8)] public Dictionary<string, string> Labels { get; init; } = new();
+    [Id(9)] public string? Runtime { get; init; }
+    [Id(10)] public bool AutoRemove { get; init; }
+    /// <summary>docker's "-v" strings: "name:/dst[:ro]" or "/host:/dst[:ro]".</summary>
+    [Id(11)] public string[] Binds { get; init; } = [];
+    [Id(12)] public long MemoryBytes { get; init; }
+    [Id(13)] public long NanoCpus { get; init; }
+    [Id(14)] public bool OpenStdin { get; init; }
+    [Id(15)] public bool Tty { get; init; }
+}

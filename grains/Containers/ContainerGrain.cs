@@ -1,0 +1,353 @@
+using Flotilla.Grains.Local;
+using Flotilla.Grains.Nodes;
+using Flotilla.Grains.Placement;
+using Flotilla.Plugins;
+using Microsoft.Extensions.Logging;
+
+namespace Flotilla.Grains.Containers;
+
+[NodePlacement]
+public sealed class ContainerGrain(
+    [PersistentState("container", "state")] IPersistentState<ContainerRecord> state,
+    NodeContext node,
+    PluginCatalog plugins,
+    ImageLookup images,
+    MountResolver mountResolver,
+    ContainerEvents events,
+    ContainerStreamHub streams,
+    ExitWatcher exits,
+    ILogger<ContainerGrain> logger) : Grain, IContainerGrain
+{
+    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
+
+    private string Id => NodeScopedKey.LocalIdOf(this.GetPrimaryKeyString());
+
+    private ContainerRecord Record => state.State;
+
+    private INodeGrain Node => GrainFactory.GetGrain<INodeGrain>(node.NodeName);
+
+    public async Task<ContainerRecord> CreateAsync(ContainerCreateArgs args)
+    {
+        if (Record.Exists)
+        {
+            throw FlotillaException.Conflict($"Container {Id} already exists.");
+        }
+
+        var image = await images.ResolveAsync(args.Image);
+        var runtime = plugins.Runtime(args.Runtime ?? node.DefaultRuntime);
+        var name = args.Name is { Length: > 0 } ? ContainerNames.Validate(args.Name) : ContainerNames.Random();
+        var mounts = await mountResolver.ResolveAsync(args.Binds, CancellationToken.None);
+        if (args.MemoryBytes is < 0 || args.MemoryBytes is > 0 and < 6 * 1024 * 1024)
+        {
+            throw FlotillaException.Invalid("Minimum memory limit allowed is 6MB (--memory).");
+        }
+
+        if (args.NanoCpus < 0 || args.NanoCpus > Environment.ProcessorCount * 1_000_000_000L)
+        {
+            throw FlotillaException.Invalid($"Range of CPUs is from 0.01 to {Environment.ProcessorCount}.00, as there are only {Environment.ProcessorCount} CPUs available (--cpus).");
+        }
+
+        var record = new ContainerRecord
+        {
+            Id = Id,
+            Name = name,
+            Node = node.NodeName,
+            Image = args.Image,
+            ImageId = image.Id,
+            Args = ContainerConfigMerger.Args(args, image.Defaults),
+            Env = ContainerConfigMerger.Env(args.Env, image.Defaults.Env),
+            WorkingDir = ContainerConfigMerger.WorkingDir(args.WorkingDir, image.Defaults.WorkingDir),
+            User = string.IsNullOrEmpty(args.User) ? image.Defaults.User : args.User,
+            Hostname = string.IsNullOrEmpty(args.Hostname) ? Id[..12] : args.Hostname,
+            Labels = args.Labels,
+            Runtime = runtime.Name,
+            AutoRemove = args.AutoRemove,
+            Mounts = mounts,
+            Binds = args.Binds,
+            MemoryBytes = args.MemoryBytes,
+            NanoCpus = args.NanoCpus,
+            OpenStdin = args.OpenStdin,
+            Tty = args.Tty,
+            Entrypoint = args.Entrypoint,
+            Cmd = args.Cmd,
+            CreatedAt = DateTimeOffset.UtcNow,
+            Status = ContainerLifecycle.Created,
+            ScratchDirectory = node.ContainerDirectory(Id),
+        };
+
+        await Node.AddContainerAsync(new ContainerEntry(Id, name, image.Id, [.. mounts.Where(m => m.Name is not null).Select(m => m.Name!)], record.CreatedAt));
+        try
+        {
+            Directory.CreateDirectory(record.ScratchDirectory);
+            await runtime.CreateAsync(ToSpec(record, image.LayerDirectories), CancellationToken.None);
+            state.State = record;
+            await state.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Creating container {ContainerId} failed; undoing", Id);
+            await UndoCreateAsync(runtime);
+            throw e is PluginException p ? p.ToFlotilla() : e;
+        }
+
+        logger.LogInformation("Created container {ContainerId} ({Name}) from {Image} on runtime {Runtime}", Id, name, args.Image, runtime.Name);
+        return record;
+    }
+
+    public async Task StartAsync()
+    {
+        EnsureExists();
+        switch (Record.Status)
+        {
+            case ContainerLifecycle.Running:
+                return;
+            case ContainerLifecycle.Exited:
+                throw FlotillaException.Conflict($"Container {Record.Name} has exited; restarting an exited container is not supported yet. Run a new one with `flotilla run`.");
+        }
+
+        var runtime = plugins.Runtime(Record.Runtime);
+        IContainerStreams? io;
+        try
+        {
+            io = await runtime.StartAsync(Id, streams.HasSubscribers(Id), CancellationToken.None);
+        }
+        catch (PluginException e)
+        {
+            streams.Fail(Id);
+            await FailStartAsync(e.Message);
+            throw e.ToFlotilla();
+        }
+
+        if (io is not null)
+        {
+            streams.Publish(Id, io);
+        }
+
+        var status = await runtime.GetStatusAsync(Id, CancellationToken.None);
+        state.State = Record with { Status = ContainerLifecycle.Running, Pid = status.Pid, StartedAt = status.StartedAt ?? DateTimeOffset.UtcNow, Error = null };
+        await state.WriteStateAsync();
+        exits.Watch(Id, runtime);
+        logger.LogInformation("Started container {ContainerId} (pid {Pid})", Id, status.Pid);
+    }
+
+    public async Task StopAsync(int timeoutSeconds)
+    {
+        EnsureExists();
+        if (Record.Status != ContainerLifecycle.Running)
+        {
+            return;
+        }
+
+        var runtime = plugins.Runtime(Record.Runtime);
+        var exit = await SignalAndWaitAsync(runtime, 15, TimeSpan.FromSeconds(Math.Max(0, timeoutSeconds)))
+                   ?? await SignalAndWaitAsync(runtime, 9, KillGrace)
+                   ?? throw new FlotillaException(ErrorKind.Failed, $"Container {Id} did not exit after SIGKILL.");
+        await ApplyExitAsync(exit);
+    }
+
+    public async Task KillAsync(int signal)
+    {
+        EnsureExists();
+        if (Record.Status != ContainerLifecycle.Running)
+        {
+            throw FlotillaException.Conflict($"Cannot kill container: {Record.Name}: Container {Id} is not running");
+        }
+
+        await Call(plugins.Runtime(Record.Runtime).KillAsync(Id, signal, CancellationToken.None));
+    }
+
+    public async Task RemoveAsync(bool force)
+    {
+        EnsureExists();
+        if (Record.Status == ContainerLifecycle.Running)
+        {
+            if (!force)
+            {
+                throw FlotillaException.Conflict(
+                    $"You cannot remove a running container {Id}. Stop the container before attempting removal or force remove (rm -f).");
+            }
+
+            var exit = await SignalAndWaitAsync(plugins.Runtime(Record.Runtime), 9, KillGrace);
+            if (exit is not null)
+            {
+                await ApplyExitAsync(exit, removeAfter: false);
+            }
+        }
+
+        await RemoveNowAsync();
+    }
+
+    public Task<ContainerRecord?> GetAsync() => Task.FromResult(Record.Exists ? Record : null);
+
+    public async Task ReconcileAsync()
+    {
+        if (!Record.Exists)
+        {
+            return;
+        }
+
+        if (Record.Status == ContainerLifecycle.Removing)
+        {
+            await RemoveNowAsync();
+            return;
+        }
+
+        var runtime = plugins.Runtime(Record.Runtime);
+        var status = await runtime.GetStatusAsync(Id, CancellationToken.None);
+        switch (status.State)
+        {
+            case ContainerState.Running:
+                if (Record.Status != ContainerLifecycle.Running)
+                {
+                    state.State = Record with { Status = ContainerLifecycle.Running, Pid = status.Pid, StartedAt = status.StartedAt };
+                    await state.WriteStateAsync();
+                }
+
+                exits.Watch(Id, runtime);
+                break;
+            case ContainerState.Exited when Record.Status == ContainerLifecycle.Running:
+                await ApplyExitAsync(status.Exit ?? new ContainerExit(255, DateTimeOffset.UtcNow, Error: "exit status was lost"));
+                break;
+            case ContainerState.Unknown when Record.Status == ContainerLifecycle.Running:
+                await ApplyExitAsync(new ContainerExit(255, DateTimeOffset.UtcNow, Error: "the runtime no longer knows this container"));
+                break;
+        }
+    }
+
+    public Task OnExitedAsync(ContainerExit exit) => ApplyExitAsync(exit);
+
+    private async Task ApplyExitAsync(ContainerExit exit, bool removeAfter = true)
+    {
+        if (Record.Status != ContainerLifecycle.Running)
+        {
+            return;
+        }
+
+        state.State = Record with
+        {
+            Status = ContainerLifecycle.Exited,
+            Pid = null,
+            ExitCode = exit.ExitCode,
+            FinishedAt = exit.FinishedAt,
+            OomKilled = exit.OomKilled,
+            Error = exit.Error,
+        };
+        await state.WriteStateAsync();
+        logger.LogInformation("Container {ContainerId} exited with {ExitCode}", Id, exit.ExitCode);
+        events.Exited(Record);
+        if (removeAfter && Record.AutoRemove)
+        {
+            await RemoveNowAsync();
+        }
+    }
+
+    private async Task FailStartAsync(string message)
+    {
+        state.State = Record with { ExitCode = PluginErrors.StartFailureExitCode(message), Error = message, FinishedAt = DateTimeOffset.UtcNow };
+        await state.WriteStateAsync();
+        events.Exited(Record);
+        if (Record.AutoRemove)
+        {
+            await RemoveNowAsync();
+        }
+    }
+
+    private async Task RemoveNowAsync()
+    {
+        state.State = Record with { Status = ContainerLifecycle.Removing };
+        await state.WriteStateAsync();
+        var runtime = plugins.Runtime(Record.Runtime);
+        try
+        {
+            await runtime.DeleteAsync(Id, CancellationToken.None);
+        }
+        catch (PluginException e) when (e.Kind == PluginErrorKind.NotFound)
+        {
+        }
+        catch (PluginException e)
+        {
+            throw e.ToFlotilla();
+        }
+
+        SafeDirectory.Delete(Record.ScratchDirectory);
+        await Node.RemoveContainerAsync(Id);
+        var removed = Record with { Status = ContainerLifecycle.Removed };
+        await state.ClearStateAsync();
+        state.State = new ContainerRecord();
+        events.Removed(removed);
+        logger.LogInformation("Removed container {ContainerId}", Id);
+        DeactivateOnIdle();
+    }
+
+    private async Task UndoCreateAsync(IContainerRuntime runtime)
+    {
+        try
+        {
+            await runtime.DeleteAsync(Id, CancellationToken.None);
+        }
+        catch (PluginException)
+        {
+        }
+
+        SafeDirectory.Delete(node.ContainerDirectory(Id));
+        await Node.RemoveContainerAsync(Id);
+    }
+
+    private async Task<ContainerExit?> SignalAndWaitAsync(IContainerRuntime runtime, int signal, TimeSpan timeout)
+    {
+        try
+        {
+            await runtime.KillAsync(Id, signal, CancellationToken.None);
+        }
+        catch (PluginException e) when (e.Kind is PluginErrorKind.NotFound or PluginErrorKind.Conflict)
+        {
+            // Already gone: its exit is what is left to read.
+        }
+
+        try
+        {
+            return await runtime.WaitAsync(Id, CancellationToken.None).WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    private void EnsureExists()
+    {
+        if (!Record.Exists || Record.Status == ContainerLifecycle.Removing)
+        {
+            throw FlotillaException.NotFound($"No such container: {Id}");
+        }
+    }
+
+    private static async Task Call(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (PluginException e)
+        {
+            throw e.ToFlotilla();
+        }
+    }
+
+    private static ContainerSpec ToSpec(ContainerRecord r, IReadOnlyList<string> layers) => new()
+    {
+        Id = r.Id,
+        Name = r.Name,
+        Hostname = r.Hostname,
+        Rootfs = new RootFilesystem(layers, r.ScratchDirectory),
+        Args = r.Args,
+        Env = r.Env,
+        WorkingDir = r.WorkingDir,
+        User = r.User,
+        Mounts = [.. r.Mounts.Select(m => new MountSpec(m.Source, m.Destination, m.ReadOnly))],
+        Resources = new ResourceLimits(r.MemoryBytes, r.NanoCpus),
+        OpenStdin = r.OpenStdin,
+        Tty = r.Tty,
+        Labels = r.Labels,
+    };
+}

@@ -1,0 +1,47 @@
+using Flotilla.Grains;
+using Flotilla.Plugins;
+
+namespace Flotilla.Host.Api;
+
+/// <summary>Turns errors into docker's error answers: a status code and {"message": "..."}.</summary>
+public static class ApiErrors
+{
+    public static async Task HandleAsync(HttpContext context, RequestDelegate next)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception e) when (!context.Response.HasStarted && Classify(e) is { } answer)
+        {
+            context.Response.StatusCode = answer.Status;
+            await context.Response.WriteAsJsonAsync(new Flotilla.Client.Models.ErrorResponse { Message = answer.Message });
+        }
+    }
+
+    public static (int Status, string Message)? Classify(Exception e) => e switch
+    {
+        FlotillaException f => (Status(f.Kind), f.Message),
+        PluginException p => (Status(p.ToFlotilla().Kind), p.Message),
+        Flotilla.Images.ImageStoreException i => (i.Kind switch
+        {
+            Flotilla.Images.ImageStoreErrorKind.NotFound => 404,
+            Flotilla.Images.ImageStoreErrorKind.Conflict => 409,
+            Flotilla.Images.ImageStoreErrorKind.InvalidInput => 400,
+            _ => 500,
+        }, i.Message),
+        BadHttpRequestException b => (400, b.Message),
+        System.Text.Json.JsonException j => (400, $"The request body is not valid JSON: {j.Message}"),
+        OperationCanceledException => null,
+        _ => (500, e.Message),
+    };
+
+    public static int Status(ErrorKind kind) => kind switch
+    {
+        ErrorKind.InvalidInput => 400,
+        ErrorKind.NotFound => 404,
+        ErrorKind.Conflict => 409,
+        ErrorKind.NotSupported => 501,
+        _ => 500,
+    };
+}

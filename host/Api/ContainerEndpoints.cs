@@ -1,0 +1,281 @@
+using Flotilla.Client.Models;
+using Flotilla.Grains;
+using Flotilla.Grains.Containers;
+using Flotilla.Grains.Local;
+using Flotilla.Plugins;
+
+namespace Flotilla.Host.Api;
+
+/// <summary>/containers/…: docker's container endpoints.</summary>
+public static class ContainerEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/containers/create", CreateAsync);
+        api.MapGet("/containers/json", ListAsync);
+        api.MapGet("/containers/{id}/json", async (string id, Containers containers) => Results.Json(ContainerView.Inspect(await containers.RecordAsync(id))));
+        api.MapPost("/containers/{id}/start", StartAsync);
+        api.MapPost("/containers/{id}/stop", StopAsync);
+        api.MapPost("/containers/{id}/kill", KillAsync);
+        api.MapPost("/containers/{id}/wait", WaitAsync);
+        api.MapDelete("/containers/{id}", RemoveAsync);
+        api.MapPost("/containers/{id}/attach", AttachAsync);
+        api.MapGet("/containers/{id}/logs", LogsAsync);
+    }
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, ContainerCreateRequest body, Containers containers)
+    {
+        if (string.IsNullOrWhiteSpace(body.Image))
+        {
+            throw FlotillaException.Invalid("No image was given: say which image to run (Image).");
+        }
+
+        var id = Containers.NewId();
+        var host = body.HostConfig ?? new HostConfig();
+        var record = await containers.Grain(id).CreateAsync(new ContainerCreateArgs
+        {
+            Name = Query.String(request, "name"),
+            Image = body.Image,
+            Entrypoint = body.Entrypoint?.ToArray(),
+            Cmd = body.Cmd?.ToArray(),
+            Env = body.Env?.ToArray() ?? [],
+            WorkingDir = body.WorkingDir,
+            User = body.User,
+            Hostname = body.Hostname,
+            Labels = body.Labels ?? new Dictionary<string, string>(),
+            Runtime = string.IsNullOrEmpty(host.Runtime) ? null : host.Runtime,
+            AutoRemove = host.AutoRemove,
+            Binds = host.Binds?.ToArray() ?? [],
+            MemoryBytes = host.Memory,
+            NanoCpus = host.NanoCpus,
+            OpenStdin = body.OpenStdin,
+            Tty = body.Tty,
+        });
+        return Results.Json(new ContainerCreateResponse { Id = record.Id, Warnings = [] }, statusCode: 201);
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, Containers containers)
+    {
+        var all = Query.Bool(request, "all");
+        var now = DateTimeOffset.UtcNow;
+        var list = (await containers.ListAsync())
+            .Where(r => all || r.Status == ContainerLifecycle.Running)
+            .OrderByDescending(r => r.CreatedAt)
+            .Select(r => ContainerView.Summary(r, now))
+            .ToList();
+        return Results.Json(list);
+    }
+
+    private static async Task<IResult> StartAsync(string id, Containers containers)
+    {
+        var record = await containers.RecordAsync(id);
+        if (record.Status == ContainerLifecycle.Running)
+        {
+            return Results.StatusCode(304);
+        }
+
+        await containers.Grain(record.Id).StartAsync();
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> StopAsync(HttpRequest request, string id, Containers containers)
+    {
+        var record = await containers.RecordAsync(id);
+        if (record.Status != ContainerLifecycle.Running)
+        {
+            return Results.StatusCode(304);
+        }
+
+        await containers.Grain(record.Id).StopAsync(Query.Int(request, "t") ?? 10);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> KillAsync(HttpRequest request, string id, Containers containers)
+    {
+        var (containerId, grain) = await containers.ResolveAsync(id);
+        await grain.KillAsync(Signals.Parse(Query.String(request, "signal") ?? "KILL"));
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> RemoveAsync(HttpRequest request, string id, Containers containers, ExecSessions execs)
+    {
+        var (containerId, grain) = await containers.ResolveAsync(id);
+        await grain.RemoveAsync(Query.Bool(request, "force"));
+        execs.ForgetContainer(containerId);
+        return Results.NoContent();
+    }
+
+    /// <summary>
+    /// docker's wait: the response headers go out once the waiter is registered, so a client that opens its wait
+    /// before it starts the container (docker run does) cannot miss the exit; the body follows at the exit.
+    /// </summary>
+    private static async Task WaitAsync(HttpContext context, string id, Containers containers, ContainerEvents events)
+    {
+        var record = await containers.RecordAsync(id);
+        var condition = Query.String(context.Request, "condition") ?? "not-running";
+        var ct = context.RequestAborted;
+        Task<ContainerEvents.WaitResult> waiting = condition switch
+        {
+            "not-running" when record.Status != ContainerLifecycle.Running => Task.FromResult(new ContainerEvents.WaitResult(record.ExitCode, record.Error)),
+            "not-running" or "next-exit" => events.NextExitAsync(record.Id, ct),
+            "removed" => events.RemovedAsync(record.Id, ct),
+            _ => throw FlotillaException.Invalid($"invalid condition: \"{condition}\" (use not-running, next-exit or removed)"),
+        };
+
+        // The state may have moved between reading it and registering: re-check what was registered against.
+        var now = await containers.Grain(record.Id).GetAsync();
+        if (condition == "not-running" && now is { Status: not ContainerLifecycle.Running } && !waiting.IsCompleted)
+        {
+            waiting = Task.FromResult(new ContainerEvents.WaitResult(now.ExitCode, now.Error));
+        }
+        else if (condition == "removed" && now is null && !waiting.IsCompleted)
+        {
+            waiting = Task.FromResult(new ContainerEvents.WaitResult(record.ExitCode, record.Error));
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.StartAsync(ct);
+        await context.Response.Body.FlushAsync(ct);
+        var result = await waiting;
+        await context.Response.WriteAsJsonAsync(new ContainerWaitResponse
+        {
+            StatusCode = result.ExitCode,
+            Error = result.Error is null ? null : new WaitError { Message = result.Error },
+        }, ct);
+    }
+
+    private static async Task AttachAsync(HttpContext context, string id, Containers containers, ContainerStreamHub hub, PluginCatalog plugins)
+    {
+        var record = await containers.RecordAsync(id);
+        var request = context.Request;
+        var wantStdout = Query.Bool(request, "stdout");
+        var wantStderr = Query.Bool(request, "stderr");
+        var wantStdin = Query.Bool(request, "stdin") && record.OpenStdin;
+        var ct = context.RequestAborted;
+
+        switch (record.Status)
+        {
+            case ContainerLifecycle.Created:
+            {
+                using var subscription = hub.Subscribe(record.Id);
+                var connection = await Hijack.AcceptAsync(context, record.Tty);
+                await using var _ = connection;
+                var stdin = wantStdin ? PumpStdinAsync(connection, () => subscription.StreamsAsync(ct), ct) : Task.CompletedTask;
+                await foreach (var frame in subscription.Output.ReadAllAsync(ct))
+                {
+                    await WriteIfWantedAsync(connection, record.Tty, frame, wantStdout, wantStderr, ct);
+                }
+
+                break;
+            }
+
+            case ContainerLifecycle.Running:
+            {
+                await using var streams = await plugins.Runtime(record.Runtime).AttachAsync(record.Id, ct);
+                var connection = await Hijack.AcceptAsync(context, record.Tty);
+                await using var _ = connection;
+                var stdin = wantStdin ? PumpStdinAsync(connection, () => Task.FromResult(streams), ct) : Task.CompletedTask;
+                await foreach (var frame in streams.ReadOutputAsync(ct))
+                {
+                    await WriteIfWantedAsync(connection, record.Tty, frame, wantStdout, wantStderr, ct);
+                }
+
+                break;
+            }
+
+            default:
+                // Nothing will ever come: answer and close, as docker does for a stopped container.
+                await using (await Hijack.AcceptAsync(context, record.Tty))
+                {
+                }
+
+                break;
+        }
+    }
+
+    private static async Task LogsAsync(HttpContext context, string id, Containers containers, PluginCatalog plugins)
+    {
+        var record = await containers.RecordAsync(id);
+        var request = context.Request;
+        var wantStdout = Query.Bool(request, "stdout");
+        var wantStderr = Query.Bool(request, "stderr");
+        if (!wantStdout && !wantStderr)
+        {
+            throw FlotillaException.Invalid("Bad parameters: you must choose at least one stream (stdout=1 and/or stderr=1).");
+        }
+
+        var follow = Query.Bool(request, "follow") && record.Status == ContainerLifecycle.Running;
+        var timestamps = Query.Bool(request, "timestamps");
+        var tail = Query.String(request, "tail") is { } t && t != "all"
+            ? int.TryParse(t, out var n) && n >= 0 ? n : throw FlotillaException.Invalid($"tail: '{t}' is not a number of lines (or \"all\").")
+            : (int?)null;
+        var ct = context.RequestAborted;
+
+        context.Response.ContentType = record.Tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
+        await context.Response.StartAsync(ct);
+        var runtime = plugins.Runtime(record.Runtime);
+        var entries = tail is { } lines ? TailAsync(runtime, record.Id, lines, follow, ct) : runtime.ReadLogsAsync(record.Id, follow, ct);
+        await foreach (var entry in entries.WithCancellation(ct))
+        {
+            var data = timestamps
+                ? (ReadOnlyMemory<byte>)System.Text.Encoding.UTF8.GetBytes(ContainerView.Rfc3339(entry.Time) + " ").Concat(entry.Data.ToArray()).ToArray()
+                : entry.Data;
+            await WriteIfWantedAsync(context.Response.Body, record.Tty, new OutputFrame(entry.Stream, data), wantStdout, wantStderr, ct);
+        }
+    }
+
+    /// <summary>The last <paramref name="lines"/> entries so far, then (with follow) what comes after them.</summary>
+    private static async IAsyncEnumerable<LogEntry> TailAsync(IContainerRuntime runtime, string id, int lines, bool follow,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var window = new Queue<LogEntry>();
+        var seen = 0;
+        await foreach (var entry in runtime.ReadLogsAsync(id, follow: false, ct))
+        {
+            seen++;
+            window.Enqueue(entry);
+            if (window.Count > lines)
+            {
+                window.Dequeue();
+            }
+        }
+
+        foreach (var e in window)
+        {
+            yield return e;
+        }
+
+        if (follow)
+        {
+            await foreach (var entry in runtime.ReadLogsAsync(id, follow: true, ct).Skip(seen).WithCancellation(ct))
+            {
+                yield return entry;
+            }
+        }
+    }
+
+    internal static ValueTask WriteIfWantedAsync(Stream output, bool tty, OutputFrame frame, bool stdout, bool stderr, CancellationToken ct) =>
+        (frame.Stream == StdStream.Stdout && stdout) || (frame.Stream == StdStream.Stderr && stderr)
+            ? MultiplexedStream.WriteAsync(output, tty, frame.Stream, frame.Data, ct)
+            : ValueTask.CompletedTask;
+
+    internal static async Task PumpStdinAsync(Stream connection, Func<Task<IContainerStreams>> streams, CancellationToken ct)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            var target = await streams();
+            int read;
+            while ((read = await connection.ReadAsync(buffer, ct)) > 0)
+            {
+                await target.WriteInputAsync(buffer.AsMemory(0, read), ct);
+            }
+
+            await target.CloseInputAsync(ct);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The client went away or the container ended.
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using Flotilla.Client.Models;
+using Flotilla.Grains.Containers;
+
+namespace Flotilla.Host.Api;
+
+/// <summary>How docker shows a container: the API's summary and inspect shapes, and its human status texts.</summary>
+public static class ContainerView
+{
+    public static string State(ContainerRecord r) => r.Status switch
+    {
+        ContainerLifecycle.Created => "created",
+        ContainerLifecycle.Running => "running",
+        ContainerLifecycle.Exited => "exited",
+        ContainerLifecycle.Removing => "removing",
+        _ => "dead",
+    };
+
+    public static string StatusText(ContainerRecord r, DateTimeOffset now) => r.Status switch
+    {
+        ContainerLifecycle.Running => "Up " + Human(now - (r.StartedAt ?? now)),
+        ContainerLifecycle.Exited => $"Exited ({r.ExitCode}) {Human(now - (r.FinishedAt ?? now))} ago",
+        ContainerLifecycle.Removing => "Removal In Progress",
+        _ => "Created",
+    };
+
+    /// <summary>docker's units.HumanDuration.</summary>
+    public static string Human(TimeSpan d)
+    {
+        var seconds = (int)Math.Max(0, d.TotalSeconds);
+        if (seconds < 1) return "Less than a second";
+        if (seconds == 1) return "1 second";
+        if (seconds < 60) return $"{seconds} seconds";
+        var minutes = (int)d.TotalMinutes;
+        if (minutes == 1) return "About a minute";
+        if (minutes < 60) return $"{minutes} minutes";
+        var hours = (int)Math.Round(d.TotalHours);
+        if (hours == 1) return "About an hour";
+        if (hours < 48) return $"{hours} hours";
+        if (hours < 24 * 7 * 2) return $"{hours / 24} days";
+        if (hours < 24 * 30 * 2) return $"{hours / 24 / 7} weeks";
+        if (hours < 24 * 365 * 2) return $"{hours / 24 / 30} months";
+        return $"{hours / 24 / 365} years";
+    }
+
+    public static ContainerSummary Summary(ContainerRecord r, DateTimeOffset now) => new()
+    {
+        Id = r.Id,
+        Names = ["/" + r.Name],
+        Image = r.Image,
+        ImageID = r.ImageId,
+        Command = string.Join(' ', r.Args),
+        Created = r.CreatedAt.ToUnixTimeSeconds(),
+        State = State(r),
+        Status = StatusText(r, now),
+        Labels = new Dictionary<string, string>(r.Labels),
+    };
+
+    public static ContainerInspect Inspect(ContainerRecord r) => new()
+    {
+        Id = r.Id,
+        Created = Rfc3339(r.CreatedAt),
+        Path = r.Args[0],
+        Args = [.. r.Args.Skip(1)],
+        State = new ContainerState
+        {
+            Status = State(r),
+            Running = r.Status == ContainerLifecycle.Running,
+            OOMKilled = r.OomKilled,
+            Dead = false,
+            Pid = r.Pid ?? 0,
+            ExitCode = r.ExitCode,
+            Error = r.Error ?? "",
+            StartedAt = r.StartedAt is { } s ? Rfc3339(s) : "0001-01-01T00:00:00Z",
+            FinishedAt = r.FinishedAt is { } f ? Rfc3339(f) : "0001-01-01T00:00:00Z",
+        },
+        Image = r.ImageId,
+        Name = "/" + r.Name,
+        HostConfig = new HostConfig
+        {
+            Binds = [.. r.Binds],
+            Memory = r.MemoryBytes,
+            NanoCpus = r.NanoCpus,
+            AutoRemove = r.AutoRemove,
+            Runtime = r.Runtime,
+        },
+        Config = new ContainerConfig
+        {
+            Hostname = r.Hostname,
+            User = r.User ?? "",
+            Env = [.. r.Env],
+            Cmd = r.Cmd is null ? null : [.. r.Cmd],
+            Entrypoint = r.Entrypoint is null ? null : [.. r.Entrypoint],
+            Image = r.Image,
+            WorkingDir = r.WorkingDir,
+            Labels = new Dictionary<string, string>(r.Labels),
+            OpenStdin = r.OpenStdin,
+            Tty = r.Tty,
+        },
+        Mounts =
+        [
+            .. r.Mounts.Select(m => new MountPoint
+            {
+                Type = m.Kind == MountKind.Volume ? "volume" : "bind",
+                Name = m.Name,
+                Source = m.Source,
+                Destination = m.Destination,
+                Driver = m.Driver,
+                RW = !m.ReadOnly,
+            }),
+        ],
+    };
+
+    public static string Rfc3339(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'");
+}

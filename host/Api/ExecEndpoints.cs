@@ -1,0 +1,85 @@
+using Flotilla.Client.Models;
+using Flotilla.Grains;
+using Flotilla.Grains.Containers;
+using Flotilla.Grains.Local;
+using Flotilla.Plugins;
+
+namespace Flotilla.Host.Api;
+
+/// <summary>docker's exec: create an instance, start it on a hijacked connection, then read its exit code.</summary>
+public static class ExecEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/containers/{id}/exec", CreateAsync);
+        api.MapPost("/exec/{id}/start", StartAsync);
+        api.MapGet("/exec/{id}/json", (string id, ExecSessions sessions) => Results.Json(Inspect(Find(sessions, id))));
+    }
+
+    private static async Task<IResult> CreateAsync(string id, ExecCreateRequest body, Containers containers, ExecSessions sessions)
+    {
+        var record = await containers.RecordAsync(id);
+        if (record.Status != ContainerLifecycle.Running)
+        {
+            throw FlotillaException.Conflict($"Container {record.Id} is not running");
+        }
+
+        if (body.Cmd is not { Count: > 0 })
+        {
+            throw FlotillaException.Invalid("No exec command specified (Cmd).");
+        }
+
+        var session = sessions.Create(record.Id, record.Runtime, new ExecSpec
+        {
+            Args = body.Cmd,
+            Env = body.Env ?? [],
+            WorkingDir = string.IsNullOrEmpty(body.WorkingDir) ? null : body.WorkingDir,
+            User = string.IsNullOrEmpty(body.User) ? null : body.User,
+            OpenStdin = body.AttachStdin,
+            Tty = body.Tty,
+        });
+        return Results.Json(new ExecCreateResponse { Id = session.Id }, statusCode: 201);
+    }
+
+    private static async Task StartAsync(HttpContext context, string id, ExecSessions sessions, PluginCatalog plugins)
+    {
+        var session = Find(sessions, id);
+        lock (session)
+        {
+            if (session.Started)
+            {
+                throw FlotillaException.Conflict($"Exec {id} has already been started.");
+            }
+
+            session.Started = true;
+        }
+
+        var ct = context.RequestAborted;
+        await using var process = await plugins.Runtime(session.Runtime).ExecAsync(session.ContainerId, session.Spec, ct);
+        session.Running = true;
+        var connection = await Hijack.AcceptAsync(context, session.Spec.Tty);
+        await using var _ = connection;
+        var stdin = session.Spec.OpenStdin
+            ? ContainerEndpoints.PumpStdinAsync(connection, () => Task.FromResult(process.Streams), ct)
+            : Task.CompletedTask;
+        await foreach (var frame in process.Streams.ReadOutputAsync(ct))
+        {
+            await ContainerEndpoints.WriteIfWantedAsync(connection, session.Spec.Tty, frame, stdout: true, stderr: true, ct);
+        }
+
+        session.ExitCode = await process.WaitAsync(ct);
+        session.Running = false;
+    }
+
+    private static ExecSessions.Session Find(ExecSessions sessions, string id) =>
+        sessions.Find(id) ?? throw FlotillaException.NotFound($"No such exec instance: {id}");
+
+    private static ExecInspect Inspect(ExecSessions.Session s) => new()
+    {
+        ID = s.Id,
+        ContainerID = s.ContainerId,
+        Running = s.Running,
+        ExitCode = s.ExitCode,
+        OpenStdin = s.Spec.OpenStdin,
+    };
+}

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Flotilla.Client.Models;
+using Flotilla.Grains;
+using Flotilla.Images;
+
+namespace Flotilla.Host.Api;
+
+/// <summary>/images…: the node's image store.</summary>
+public static class ImageEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/images/json", (ImageStore store) =>
+            Results.Json(store.List().OrderByDescending(i => i.Created).Select(Summary).ToList()));
+        api.MapGet("/images/{*name}", (string name, ImageStore store) =>
+            name.EndsWith("/json", StringComparison.Ordinal)
+                ? Results.Json(Inspect(store.Resolve(name[..^"/json".Length])))
+                : Results.NotFound(new ErrorResponse { Message = $"page not found: /images/{name}" }));
+        api.MapDelete("/images/{*name}", RemoveAsync);
+        api.MapPost("/images/create", ImportAsync);
+        api.MapPost("/images/load", LoadAsync);
+        api.MapPost("/images/{*name}", TagAsync);
+    }
+
+    private static async Task<IResult> RemoveAsync(HttpRequest request, string name, ImageStore store, Containers containers)
+    {
+        var users = (await containers.Node.ListContainersAsync()).ToLookup(c => c.ImageId, c => c.Id);
+        var removed = await store.RemoveAsync(name, Query.Bool(request, "force"), id => users[id].FirstOrDefault(), request.HttpContext.RequestAborted);
+        return Results.Json(removed.Select(r => new ImageDeleteResponseItem { Untagged = r.Untagged, Deleted = r.Deleted }).ToList());
+    }
+
+    /// <summary>docker import: POST /images/create?fromSrc=-&amp;repo=NAME&amp;tag=TAG with the tarball as the body.</summary>
+    private static async Task ImportAsync(HttpContext context, ImageStore store)
+    {
+        var request = context.Request;
+        if (Query.String(request, "fromSrc") != "-")
+        {
+            throw new FlotillaException(ErrorKind.NotSupported,
+                Query.String(request, "fromImage") is { } wanted
+                    ? $"pulling {wanted} from a registry is not supported yet: import a root filesystem tarball (flotilla image import) or load a saved image (flotilla image load)."
+                    : "only fromSrc=- (the tarball in the request body) is supported");
+        }
+
+        ImageReference? reference = null;
+        if (Query.String(request, "repo") is { } repo)
+        {
+            var tag = Query.String(request, "tag");
+            reference = ImageReference.Parse(tag is null ? repo : $"{repo}:{tag}");
+        }
+
+        var changes = request.Query["changes"].Select(c => c!).ToList();
+        var image = await store.ImportAsync(request.Body, reference, ImportChanges.Parse(changes, Query.String(request, "message")), context.RequestAborted);
+        await WriteMessageAsync(context, new JsonMessage { Status = image.Id });
+    }
+
+    private static async Task LoadAsync(HttpContext context, ImageStore store)
+    {
+        var images = await store.LoadAsync(context.Request.Body, context.RequestAborted);
+        foreach (var image in images)
+        {
+            var names = image.RepoTags.Count > 0 ? image.RepoTags.Select(t => "Loaded image: " + t.Familiar) : ["Loaded image ID: " + image.Id];
+            foreach (var line in names)
+            {
+                await WriteMessageAsync(context, new JsonMessage { Stream = line + "\n" });
+            }
+        }
+    }
+
+    /// <summary>POST /images/{name}/tag?repo=&amp;tag=.</summary>
+    private static async Task<IResult> TagAsync(HttpRequest request, string name, ImageStore store)
+    {
+        if (!name.EndsWith("/tag", StringComparison.Ordinal))
+        {
+            return Results.NotFound(new ErrorResponse { Message = $"page not found: /images/{name}" });
+        }
+
+        var repo = Query.String(request, "repo") ?? throw FlotillaException.Invalid("repo is required");
+        var tag = Query.String(request, "tag");
+        await store.TagAsync(name[..^"/tag".Length], tag is null ? repo : $"{repo}:{tag}", request.HttpContext.RequestAborted);
+        return Results.Created();
+    }
+
+    private static async Task WriteMessageAsync(HttpContext context, JsonMessage message)
+    {
+        if (!context.Response.HasStarted)
+        {
+            context.Response.ContentType = "application/json";
+        }
+
+        await context.Response.WriteAsync(JsonSerializer.Serialize(message, FlotillaJsonContext.Default.JsonMessage) + "\n");
+        await context.Response.Body.FlushAsync();
+    }
+
+    private static ImageSummary Summary(ImageRecord i) => new()
+    {
+        Id = i.Id,
+        RepoTags = [.. i.RepoTags.Select(t => t.Familiar)],
+        RepoDigests = [.. i.RepoTags.Select(t => $"{t.FamiliarRepository}@{i.ManifestDigest}").Distinct()],
+        Created = i.Created.ToUnixTimeSeconds(),
+        Size = i.Size,
+        Labels = i.Config.Config.Labels,
+    };
+
+    private static ImageInspect Inspect(ImageRecord i) => new()
+    {
+        Id = i.Id,
+        RepoTags = [.. i.RepoTags.Select(t => t.Familiar)],
+        RepoDigests = [.. i.RepoTags.Select(t => $"{t.FamiliarRepository}@{i.ManifestDigest}").Distinct()],
+        Created = ContainerView.Rfc3339(i.Created),
+        Size = i.Size,
+        Architecture = i.Config.Architecture,
+        Os = i.Config.Os,
+        Config = new ImageConfig
+        {
+            User = i.Config.Config.User,
+            Env = i.Config.Config.Env,
+            Cmd = i.Config.Config.Cmd,
+            Entrypoint = i.Config.Config.Entrypoint,
+            WorkingDir = i.Config.Config.WorkingDir,
+            Labels = i.Config.Config.Labels,
+        },
+        RootFS = new RootFS { Layers = [.. i.DiffIds] },
+    };
+}

@@ -1,0 +1,26 @@
+namespace Flotilla.Host.Api;
+
+/// <summary>Signal names and numbers as docker accepts them ("KILL", "SIGTERM", "15").</summary>
+public static class Signals
+{
+    private static readonly Dictionary<string, int> Numbers = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["HUP"] = 1, ["INT"] = 2, ["QUIT"] = 3, ["ILL"] = 4, ["TRAP"] = 5, ["ABRT"] = 6, ["BUS"] = 7, ["FPE"] = 8,
+        ["KILL"] = 9, ["USR1"] = 10, ["SEGV"] = 11, ["USR2"] = 12, ["PIPE"] = 13, ["ALRM"] = 14, ["TERM"] = 15,
+        ["CHLD"] = 17, ["CONT"] = 18, ["STOP"] = 19, ["TSTP"] = 20, ["TTIN"] = 21, ["TTOU"] = 22, ["URG"] = 23,
+        ["XCPU"] = 24, ["XFSZ"] = 25, ["VTALRM"] = 26, ["PROF"] = 27, ["WINCH"] = 28, ["IO"] = 29, ["PWR"] = 30, ["SYS"] = 31,
+    };
+
+    public static int Parse(string signal)
+    {
+        if (int.TryParse(signal, out var n) && n is > 0 and < 65)
+        {
+            return n;
+        }
+
+        var name = signal.StartsWith("SIG", StringComparison.OrdinalIgnoreCase) ? signal[3..] : signal;
+        return Numbers.TryGetValue(name, out var number)
+            ? number
+            : throw Flotilla.Grains.FlotillaException.Invalid($"Invalid signal: {signal} (use a name such as TERM or KILL, or a number)");
+    }
+}

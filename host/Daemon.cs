@@ -1,0 +1,167 @@
+using Flotilla.Grains.Local;
+using Flotilla.Grains.Placement;
+using Flotilla.Host.Api;
+using Flotilla.Host.Node;
+using Flotilla.Host.Persistence;
+using Flotilla.Host.Plugins;
+using Flotilla.Plugins;
+using Orleans.Configuration;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace Flotilla.Host;
+
+/// <summary>Builds and runs one node: Serilog, plugins, the Orleans silo and the HTTP API on a unix socket.</summary>
+public static class Daemon
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration
+            .AddJsonFile("/etc/flotilla/flotillad.json", optional: true)
+            .AddEnvironmentVariables("FLOTILLA_")
+            .AddCommandLine(args, DaemonOptions.Switches.ToDictionary());
+
+        DaemonOptions options;
+        try
+        {
+            options = DaemonOptions.From(builder.Configuration);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"flotillad: {e.Message}\n\n{DaemonOptions.Usage}");
+            return 2;
+        }
+
+        Log.Logger = CreateLogger(options);
+        try
+        {
+            Directory.CreateDirectory(options.DataRoot);
+            Directory.CreateDirectory(options.RunRoot);
+            builder.Host.UseSerilog();
+            var app = Build(builder, options);
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception e)
+        {
+            Log.Fatal(e, "flotillad failed: {Message}", e.Message);
+            return 1;
+        }
+        finally
+        {
+            await Log.CloseAndFlushAsync();
+        }
+    }
+
+    private static WebApplication Build(WebApplicationBuilder builder, DaemonOptions options)
+    {
+        var node = new NodeContext(options.NodeName, options.DataRoot, options.RunRoot, options.DefaultRuntime);
+        var catalog = LoadPlugins(builder.Configuration, options);
+
+        var stateDb = Path.Combine(options.DataRoot, "state.db");
+        SqliteGrainStorageSchema.EnsureCreated(stateDb);
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(node);
+        services.AddSingleton(catalog);
+        services.AddSingleton<ContainerEvents>();
+        services.AddSingleton<ContainerStreamHub>();
+        services.AddSingleton<ExitWatcher>();
+        services.AddSingleton<MountResolver>();
+        services.AddFlotillaImages(options.DataRoot);
+        services.AddSingleton<ExecSessions>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeStartup>();
+
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "flotilla", clusterId: "flotilla-" + options.NodeName);
+            silo.Configure<SiloOptions>(o => o.SiloName = options.NodeName);
+            silo.AddAdoNetGrainStorage("state", o =>
+            {
+                o.Invariant = SqliteGrainStorageSchema.Invariant;
+                o.ConnectionString = SqliteGrainStorageSchema.ConnectionString(stateDb);
+            });
+            silo.Services.AddPlacementDirector<NodePlacementStrategy, NodePlacementDirector>();
+        });
+
+        PrepareSocket(options.Socket);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ListenUnixSocket(options.Socket);
+            k.AddServerHeader = false;
+        });
+
+        var app = builder.Build();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            // Root only, like docker.sock: whoever can talk to it can run anything as root.
+            File.SetUnixFileMode(options.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+            Log.Information("API listening on unix://{Socket}", options.Socket);
+        });
+        app.MapFlotillaApi();
+        return app;
+    }
+
+    private static PluginCatalog LoadPlugins(IConfiguration configuration, DaemonOptions options)
+    {
+        using var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger);
+        var catalog = new PluginCatalog();
+        var loader = new PluginLoader(loggerFactory.CreateLogger<PluginLoader>());
+        var pluginLogs = new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger);
+        foreach (var plugin in loader.LoadAll(options.PluginsDirectory))
+        {
+            var settings = configuration.GetSection("Plugins:" + plugin.Name).AsEnumerable(makePathsRelative: true)
+                .Where(kv => kv.Value is not null)
+                .ToDictionary(kv => kv.Key, kv => kv.Value);
+            plugin.Register(catalog, new PluginContext(options.DataRoot, options.RunRoot, settings, pluginLogs));
+        }
+
+        if (catalog.Runtimes.Count == 0)
+        {
+            throw new InvalidOperationException($"No container runtime plugin was found in {options.PluginsDirectory}.");
+        }
+
+        return catalog;
+    }
+
+    private static void PrepareSocket(string socket)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(socket)!);
+        if (!File.Exists(socket))
+        {
+            return;
+        }
+
+        // A socket that answers belongs to a daemon that is still running: never steal it.
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(socket));
+            throw new InvalidOperationException($"Another flotillad is already serving {socket}. Stop it first, or pass --socket.");
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            File.Delete(socket);
+        }
+    }
+
+    private static Serilog.ILogger CreateLogger(DaemonOptions options)
+    {
+        var level = Enum.TryParse<LogEventLevel>(options.LogLevel, ignoreCase: true, out var l) ? l : LogEventLevel.Information;
+        return new LoggerConfiguration()
+            .MinimumLevel.Is(level)
+            .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .Enrich.WithProperty("Node", options.NodeName)
+            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose,
+                outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}")
+            .WriteTo.File(new CompactJsonFormatter(), Path.Combine(options.DataRoot, "logs", "flotillad-.json"),
+                rollingInterval: RollingInterval.Day, retainedFileCountLimit: 7, fileSizeLimitBytes: 64 * 1024 * 1024, rollOnFileSizeLimit: true)
+            .CreateLogger();
+    }
+}

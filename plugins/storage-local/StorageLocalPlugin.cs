@@ -1,0 +1,12 @@
+using Flotilla.Plugins;
+
+namespace Flotilla.Storage.Local;
+
+/// <summary>Registers the "local" volume driver: volumes are directories under the plugin's data directory.</summary>
+public sealed class StorageLocalPlugin : IFlotillaPlugin
+{
+    public string Name => "storage-local";
+
+    public void Register(IPluginRegistry registry, PluginContext context) =>
+        registry.AddVolumeDriver(new LocalVolumeDriver(Path.Combine(context.PluginDataDirectory(Name), "volumes")));
+}

@@ -1,0 +1,58 @@
+using System.Text.Json.Serialization;
+
+namespace Flotilla.Client.Models;
+
+public sealed class ErrorResponse
+{
+    [JsonPropertyName("message")]
+    public string Message { get; set; } = "";
+}
+
+public sealed class VersionResponse
+{
+    public string Version { get; set; } = "";
+    public string ApiVersion { get; set; } = "";
+    public string MinAPIVersion { get; set; } = "";
+    public string GitCommit { get; set; } = "";
+    public string GoVersion { get; set; } = "";
+    public string Os { get; set; } = "";
+    public string Arch { get; set; } = "";
+    public string KernelVersion { get; set; } = "";
+}
+
+public sealed class RuntimeInfo
+{
+    [JsonPropertyName("path")]
+    public string Path { get; set; } = "";
+}
+
+public sealed class PluginsInfo
+{
+    public List<string> Volume { get; set; } = [];
+}
+
+public sealed class SystemInfo
+{
+    public string ID { get; set; } = "";
+    public string Name { get; set; } = "";
+    public int Containers { get; set; }
+    public int ContainersRunning { get; set; }
+    public int ContainersPaused { get; set; }
+    public int ContainersStopped { get; set; }
+    public int Images { get; set; }
+    public string Driver { get; set; } = "";
+    public string DockerRootDir { get; set; } = "";
+    public string OperatingSystem { get; set; } = "";
+    public string OSType { get; set; } = "";
+    public string Architecture { get; set; } = "";
+    public int NCPU { get; set; }
+    public long MemTotal { get; set; }
+    public string KernelVersion { get; set; } = "";
+    public string ServerVersion { get; set; } = "";
+    public string CgroupDriver { get; set; } = "";
+    public string CgroupVersion { get; set; } = "";
+    public string DefaultRuntime { get; set; } = "";
+    public Dictionary<string, RuntimeInfo> Runtimes { get; set; } = [];
+    public List<string> Warnings { get; set; } = [];
+    public PluginsInfo Plugins { get; set; } = new();
+}

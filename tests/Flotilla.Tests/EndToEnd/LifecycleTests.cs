@@ -1,0 +1,149 @@
+using Flotilla.Tests.Harness;
+
+namespace Flotilla.Tests.EndToEnd;
+
+/// <summary>Detached containers: ps, logs, exec, stop, kill, wait, inspect, rm.</summary>
+[Collection("daemon")]
+public sealed class LifecycleTests(SharedDaemon shared)
+{
+    private Daemon D => shared.Daemon;
+
+    private async Task<string> StartDetachedAsync(string name, params string[] command)
+    {
+        var run = await D.CliAsync(["run", "-d", "--name", name, "busybox", .. command]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var id = run.Stdout.Trim();
+        Assert.Matches("^[0-9a-f]{64}$", id);
+        return id;
+    }
+
+    [Fact]
+    public async Task Detached_container_shows_in_ps_serves_logs_and_stops()
+    {
+        var name = D.Name + "-detached";
+        var id = await StartDetachedAsync(name, "sh", "-c", "echo started; trap 'echo bye; exit 0' TERM; while true; do sleep 0.1; done");
+        try
+        {
+            var ps = await D.CliAsync("ps");
+            Assert.Contains(name, ps.Stdout);
+            Assert.Contains(id[..12], ps.Stdout);
+            Assert.Contains("Up ", ps.Stdout);
+
+            await WaitForAsync(async () => (await D.CliAsync("logs", name)).Stdout.Contains("started"));
+
+            var stop = await D.CliAsync("stop", name);
+            Assert.True(stop.ExitCode == 0, stop.ToString());
+            Assert.Contains("bye", (await D.CliAsync("logs", name)).Stdout);
+
+            var wait = await D.CliAsync("wait", name);
+            Assert.Equal("0", wait.Stdout.Trim());
+            Assert.DoesNotContain(name, (await D.CliAsync("ps")).Stdout);
+            Assert.Contains("Exited (0)", (await D.CliAsync("ps", "-a")).Stdout);
+        }
+        finally
+        {
+            await D.CliAsync("rm", "-f", name);
+        }
+    }
+
+    [Fact]
+    public async Task Kill_ends_with_128_plus_signal()
+    {
+        var name = D.Name + "-kill";
+        await StartDetachedAsync(name, "sleep", "300");
+        try
+        {
+            var kill = await D.CliAsync("kill", name);
+            Assert.True(kill.ExitCode == 0, kill.ToString());
+            var wait = await D.CliAsync("wait", name);
+            Assert.Equal("137", wait.Stdout.Trim());
+        }
+        finally
+        {
+            await D.CliAsync("rm", "-f", name);
+        }
+    }
+
+    [Fact]
+    public async Task Exec_runs_inside_the_running_container()
+    {
+        var name = D.Name + "-exec";
+        await StartDetachedAsync(name, "sh", "-c", "echo inside > /tmp/mark; sleep 300");
+        try
+        {
+            await WaitForAsync(async () => (await D.CliAsync("exec", name, "cat", "/tmp/mark")).Stdout == "inside\n");
+            var exit = await D.CliAsync("exec", name, "sh", "-c", "exit 7");
+            Assert.Equal(7, exit.ExitCode);
+            var env = await D.CliAsync("exec", "-e", "A=b", name, "sh", "-c", "echo $A");
+            Assert.Equal("b\n", env.Stdout);
+        }
+        finally
+        {
+            await D.CliAsync("rm", "-f", name);
+        }
+    }
+
+    [Fact]
+    public async Task Rm_of_a_running_container_needs_force()
+    {
+        var name = D.Name + "-rm";
+        await StartDetachedAsync(name, "sleep", "300");
+        var rm = await D.CliAsync("rm", name);
+        Assert.NotEqual(0, rm.ExitCode);
+        Assert.Contains("running", rm.Stderr);
+        Assert.Contains(name, (await D.CliAsync("ps")).Stdout);
+
+        var force = await D.CliAsync("rm", "-f", name);
+        Assert.True(force.ExitCode == 0, force.ToString());
+        Assert.DoesNotContain(name, (await D.CliAsync("ps", "-a")).Stdout);
+    }
+
+    [Fact]
+    public async Task Inspect_reports_config_and_state_as_json()
+    {
+        var name = D.Name + "-inspect";
+        var id = await StartDetachedAsync(name, "sleep", "300");
+        try
+        {
+            var inspect = await D.CliAsync("inspect", "--format", "json", name);
+            Assert.True(inspect.ExitCode == 0, inspect.ToString());
+            using var doc = System.Text.Json.JsonDocument.Parse(inspect.Stdout);
+            var c = doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array ? doc.RootElement[0] : doc.RootElement;
+            Assert.Equal(id, c.GetProperty("Id").GetString());
+            Assert.Equal("/" + name, c.GetProperty("Name").GetString());
+            Assert.True(c.GetProperty("State").GetProperty("Running").GetBoolean());
+            Assert.True(c.GetProperty("State").GetProperty("Pid").GetInt32() > 0);
+        }
+        finally
+        {
+            await D.CliAsync("rm", "-f", name);
+        }
+    }
+
+    [Fact]
+    public async Task Duplicate_name_is_a_conflict()
+    {
+        var name = D.Name + "-dup";
+        await StartDetachedAsync(name, "sleep", "300");
+        try
+        {
+            var again = await D.CliAsync("run", "-d", "--name", name, "busybox", "true");
+            Assert.Equal(125, again.ExitCode);
+            Assert.Contains("already in use", again.Stderr);
+        }
+        finally
+        {
+            await D.CliAsync("rm", "-f", name);
+        }
+    }
+
+    internal static async Task WaitForAsync(Func<Task<bool>> condition, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
+            await Task.Delay(100);
+        }
+    }
+}
