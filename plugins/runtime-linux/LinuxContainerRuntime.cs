@@ -1,0 +1,323 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Flotilla.Plugins;
+using Microsoft.Extensions.Logging;
+
+namespace Flotilla.Runtime.Linux;
+
+/// <summary>
+/// Native Linux containers: an OCI bundle per container over an overlayfs root, created and started by crun (or
+/// runc) under conmon, which keeps the process, its log and its exit code while the daemon is away.
+/// </summary>
+public sealed partial class LinuxContainerRuntime : IContainerRuntime
+{
+    private readonly RuntimeSettings _settings;
+    private readonly ILogger _logger;
+    private readonly CgroupLayout _cgroups;
+    private readonly RuntimeMountNamespace? _mountNamespace;
+    private readonly OciRuntimeCommand _oci;
+    private readonly ExitWatch _exits;
+
+    public LinuxContainerRuntime(RuntimeSettings settings, ILoggerFactory logs)
+    {
+        _settings = settings;
+        _logger = logs.CreateLogger("runtime-linux");
+        foreach (var binary in new[] { settings.OciRuntimePath, settings.ConmonPath })
+        {
+            if (!File.Exists(binary))
+            {
+                throw new PluginException($"{binary} is missing: install it (apt-get install {Path.GetFileName(binary)}).", PluginErrorKind.NotSupported);
+            }
+        }
+
+        _cgroups = CgroupLayout.Detect();
+        Directory.CreateDirectory(IndexDirectory);
+        Directory.CreateDirectory(ExitDirectory);
+        Directory.CreateDirectory(SocketDirectory);
+        var shared = Path.Combine(settings.RunDirectory, "rootfs");
+        if (settings.OciRuntime == "crun" && _cgroups.CrunRefusesIt)
+        {
+            _mountNamespace = new RuntimeMountNamespace(Path.Combine(settings.RunDirectory, "mntns"), shared);
+            _mountNamespace.EnsureCreated();
+            _logger.LogWarning(
+                "This host mounts cgroups in hybrid mode with controllers ({Controllers}) on {Unified}, which crun {Version} refuses. " +
+                "crun runs in a mount namespace of its own without that mount, so containers use the cgroup v1 hierarchies.",
+                string.Join(",", _cgroups.UnifiedControllers), CgroupLayout.UnifiedMount, settings.OciRuntime);
+        }
+
+        Directory.CreateDirectory(shared);
+        _oci = new OciRuntimeCommand(settings, _mountNamespace);
+        _exits = new ExitWatch(ExitDirectory);
+    }
+
+    public string Name => "linux";
+
+    private string IndexDirectory => Path.Combine(_settings.DataDirectory, "containers");
+
+    private string ExitDirectory => Path.Combine(_settings.RunDirectory, "exits");
+
+    private string SocketDirectory => Path.Combine(_settings.RunDirectory, "s");
+
+    public RuntimeDescription Describe()
+    {
+        var warnings = new List<string>();
+        if (_mountNamespace is not null)
+        {
+            warnings.Add($"cgroups are in hybrid mode with {string.Join(",", _cgroups.UnifiedControllers)} on the cgroup2 hierarchy, which crun 1.8 refuses: " +
+                         "crun runs in a mount namespace without /sys/fs/cgroup/unified, so containers are limited through cgroup v1 (no hugetlb limits).");
+        }
+
+        return new RuntimeDescription(Name,
+        [
+            new("OCI runtime", _settings.OciRuntimePath),
+            new("cgroup version", _cgroups.Version),
+            new("cgroup driver", "cgroupfs"),
+            new("cgroup mode", _cgroups.Mode.ToString().ToLowerInvariant()),
+            new("monitor", _settings.ConmonPath),
+        ], warnings);
+    }
+
+    public async Task CreateAsync(ContainerSpec spec, CancellationToken ct)
+    {
+        var files = Files(spec.Id, spec.Rootfs.ScratchDirectory);
+        Directory.CreateDirectory(files.Bundle);
+        Directory.CreateDirectory(files.Upper);
+        Directory.CreateDirectory(files.Work);
+        Directory.CreateDirectory(files.Persist);
+        Directory.CreateDirectory(files.Rootfs);
+        await File.WriteAllTextAsync(Path.Combine(IndexDirectory, spec.Id), spec.Rootfs.ScratchDirectory, ct);
+        await File.WriteAllTextAsync(files.Hostname, spec.Hostname + "\n", ct);
+        await File.WriteAllTextAsync(files.Hosts, $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{spec.Hostname}\n", ct);
+        await File.WriteAllTextAsync(files.ResolvConf, "# This container has no network but its loopback interface.\n", ct);
+
+        if (spec.OpenStdin)
+        {
+            await File.WriteAllTextAsync(Path.Combine(files.Scratch, "stdin"), "", ct);
+        }
+
+        var user = UserResolver.Resolve(spec.User, spec.Rootfs.Layers);
+        MountOverlay(spec.Rootfs.Layers, files);
+        var config = OciSpecBuilder.Build(spec, files.Rootfs, new OciSpecBuilder.Files(files.Hostname, files.Hosts, files.ResolvConf), user,
+            $"/{_settings.CgroupParent}/{spec.Id}", _cgroups);
+        await File.WriteAllTextAsync(files.Config, config.ToJsonString(), ct);
+    }
+
+    public async Task<IContainerStreams?> StartAsync(string id, bool attach, CancellationToken ct)
+    {
+        var files = FilesOf(id);
+        if (!MountTable.IsMountPoint(files.Rootfs))
+        {
+            // The overlay went with a reboot or a cleanup: mount it again from the bundle's layers.
+            throw new PluginException($"container {id}'s root filesystem is no longer mounted; remove the container and run a new one.", PluginErrorKind.Conflict);
+        }
+
+        var config = JsonNode.Parse(await File.ReadAllTextAsync(files.Config, ct))!;
+        var tty = config["process"]?["terminal"]?.GetValue<bool>() ?? false;
+        await LaunchConmonAsync(id, files, File.Exists(Path.Combine(files.Scratch, "stdin")), tty, ct);
+        IContainerStreams? streams = null;
+        try
+        {
+            if (attach)
+            {
+                streams = await AttachSocketStreams.ConnectAsync(AttachSocketPath(id), ct);
+            }
+
+            await _oci.RunAsync(ct, "start", id);
+            return streams;
+        }
+        catch
+        {
+            if (streams is not null)
+            {
+                await streams.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    public async Task<IContainerStreams> AttachAsync(string id, CancellationToken ct)
+    {
+        FilesOf(id);
+        try
+        {
+            return await AttachSocketStreams.ConnectAsync(AttachSocketPath(id), ct);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new PluginException($"cannot attach to container {id}: it is not running ({e.Message})", PluginErrorKind.Conflict);
+        }
+    }
+
+    public Task<ContainerStatus> GetStatusAsync(string id, CancellationToken ct)
+    {
+        if (!File.Exists(Path.Combine(IndexDirectory, id)))
+        {
+            return Task.FromResult(new ContainerStatus(ContainerState.Unknown));
+        }
+
+        var files = FilesOf(id);
+        if (ReadExit(files) is { } exit)
+        {
+            return Task.FromResult(new ContainerStatus(ContainerState.Exited, StartedAt: StartedAt(files), Exit: exit));
+        }
+
+        if (ReadPid(files) is { } pid && IsContainerProcess(pid, id))
+        {
+            return Task.FromResult(new ContainerStatus(ContainerState.Running, pid, StartedAt(files)));
+        }
+
+        if (File.Exists(files.ConmonPidFile))
+        {
+            // conmon ran, but neither the container nor an exit file is there: it was killed with its container.
+            return Task.FromResult(new ContainerStatus(ContainerState.Exited, Exit: new ContainerExit(137, DateTimeOffset.UtcNow, Error: "the container's monitor was killed")));
+        }
+
+        return Task.FromResult(new ContainerStatus(ContainerState.Created));
+    }
+
+    public async Task<ContainerExit> WaitAsync(string id, CancellationToken ct)
+    {
+        var files = FilesOf(id);
+        while (true)
+        {
+            var changed = _exits.NextChangeAsync(id, ct);
+            if (ReadExit(files) is { } exit)
+            {
+                return exit;
+            }
+
+            if (ReadPid(files) is { } pid && !IsContainerProcess(pid, id) && !IsAlive(ReadConmonPid(files)))
+            {
+                return ReadExit(files) ?? new ContainerExit(137, DateTimeOffset.UtcNow, Error: "the container's monitor was killed");
+            }
+
+            // The watch is the fast path; the timeout covers an event lost to a restart of the watcher.
+            await Task.WhenAny(changed, Task.Delay(TimeSpan.FromSeconds(1), ct));
+            ct.ThrowIfCancellationRequested();
+        }
+    }
+
+    public async Task KillAsync(string id, int signal, CancellationToken ct)
+    {
+        var status = await GetStatusAsync(id, ct);
+        if (status.State != ContainerState.Running)
+        {
+            throw new PluginException($"container {id} is not running", PluginErrorKind.Conflict);
+        }
+
+        await _oci.RunAsync(ct, "kill", id, signal.ToString());
+    }
+
+    public async Task DeleteAsync(string id, CancellationToken ct)
+    {
+        if (!File.Exists(Path.Combine(IndexDirectory, id)))
+        {
+            throw new PluginException($"no such container: {id}", PluginErrorKind.NotFound);
+        }
+
+        var files = FilesOf(id);
+        if ((await GetStatusAsync(id, ct)).State == ContainerState.Running)
+        {
+            throw new PluginException($"container {id} is running: stop it first", PluginErrorKind.Conflict);
+        }
+
+        try
+        {
+            await _oci.RunAsync(ct, "delete", "--force", id);
+        }
+        catch (PluginException e)
+        {
+            _logger.LogDebug("{Runtime} delete {Id}: {Message}", _settings.OciRuntime, id, e.Message);
+        }
+
+        if (MountTable.IsMountPoint(files.Rootfs))
+        {
+            Native.Check(Native.umount2(files.Rootfs, Native.MNT_DETACH), $"unmount {files.Rootfs}");
+        }
+
+        DeleteIfExists(files.Rootfs);
+        DeleteIfExists(Path.Combine(ExitDirectory, id));
+        DeleteIfExists(Path.Combine(SocketDirectory, CuUuid(id)));
+        File.Delete(Path.Combine(IndexDirectory, id));
+    }
+
+    public Task<IReadOnlyList<string>> ListAsync(CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<string>>([.. Directory.GetFiles(IndexDirectory).Select(Path.GetFileName).OfType<string>()]);
+
+    public IAsyncEnumerable<LogEntry> ReadLogsAsync(string id, bool follow, CancellationToken ct)
+    {
+        var files = FilesOf(id);
+        return K8sFileLog.ReadAsync(files.Log, () => File.Exists(files.ExitFile) || !File.Exists(files.ConmonPidFile), follow, ct);
+    }
+
+    public async Task<IExecProcess> ExecAsync(string id, ExecSpec spec, CancellationToken ct)
+    {
+        var files = FilesOf(id);
+        if ((await GetStatusAsync(id, ct)).State != ContainerState.Running)
+        {
+            throw new PluginException($"container {id} is not running", PluginErrorKind.Conflict);
+        }
+
+        var config = JsonNode.Parse(await File.ReadAllTextAsync(files.Config, ct))!;
+        var process = config["process"]!.DeepClone().AsObject();
+        process["args"] = new JsonArray([.. spec.Args.Select(a => (JsonNode)a)]);
+        var env = process["env"]!.AsArray().Select(e => e!.GetValue<string>()).ToList();
+        foreach (var entry in spec.Env)
+        {
+            env.RemoveAll(e => e.Split('=')[0] == entry.Split('=')[0]);
+            env.Add(entry);
+        }
+
+        process["env"] = new JsonArray([.. env.Select(e => (JsonNode)e)]);
+        process["terminal"] = false;
+        if (spec.WorkingDir is not null)
+        {
+            process["cwd"] = spec.WorkingDir;
+        }
+
+        if (spec.User is not null)
+        {
+            var layers = ReadLowerDirs(files);
+            var (uid, gid) = UserResolver.Resolve(spec.User, layers);
+            process["user"] = new JsonObject { ["uid"] = uid, ["gid"] = gid };
+        }
+
+        var processFile = Path.Combine(files.Scratch, $"exec-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(processFile, process.ToJsonString(), ct);
+        var started = Process.Start(_oci.StartInfo("exec", "--process", processFile, id))!;
+        if (!spec.OpenStdin)
+        {
+            started.StandardInput.Close();
+        }
+
+        _ = started.WaitForExitAsync(CancellationToken.None).ContinueWith(_ => File.Delete(processFile), TaskScheduler.Default);
+        return new ProcessStreams(started);
+    }
+
+    private ContainerFiles Files(string id, string scratch) => new(id, scratch, Path.Combine(_settings.RunDirectory, "rootfs", id));
+
+    private ContainerFiles FilesOf(string id)
+    {
+        var index = Path.Combine(IndexDirectory, id);
+        if (!File.Exists(index))
+        {
+            throw new PluginException($"no such container: {id}", PluginErrorKind.NotFound);
+        }
+
+        return Files(id, File.ReadAllText(index).Trim());
+    }
+
+    private static void DeleteIfExists(string path)
+    {
+        if ((File.Exists(path) || Directory.Exists(path)) && (File.GetAttributes(path) & FileAttributes.Directory) != 0 && (File.GetAttributes(path) & FileAttributes.ReparsePoint) == 0)
+        {
+            Directory.Delete(path);
+        }
+        else if (File.Exists(path) || new FileInfo(path).LinkTarget is not null)
+        {
+            File.Delete(path);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using Flotilla.Plugins;
+
+namespace Flotilla.Runtime.Linux;
+
+/// <summary>Runs the OCI runtime's command line (crun or runc), inside the runtime's mount namespace when there is one.</summary>
+public sealed class OciRuntimeCommand(RuntimeSettings settings, RuntimeMountNamespace? mountNamespace)
+{
+    public string StateRoot => Path.Combine(settings.RunDirectory, settings.OciRuntime);
+
+    /// <summary>argv prefix for anything that must see the runtime's view of the host (conmon, the runtime).</summary>
+    public IReadOnlyList<string> Prefix => mountNamespace?.CommandPrefix ?? [];
+
+    public IReadOnlyList<string> Argv(params string[] args) => [.. Prefix, settings.OciRuntimePath, "--root", StateRoot, .. args];
+
+    public ProcessStartInfo StartInfo(params string[] args)
+    {
+        var argv = Argv(args);
+        var psi = new ProcessStartInfo(argv[0])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in argv.Skip(1))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return psi;
+    }
+
+    /// <summary>Runs one command to completion; a non-zero exit throws with the runtime's own message.</summary>
+    public async Task<string> RunAsync(CancellationToken ct, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(args))!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        if (process.ExitCode != 0)
+        {
+            var message = (await stderr).Trim();
+            throw new PluginException($"{settings.OciRuntime} {args[0]}: {RuntimeErrors.Clean(message)}", RuntimeErrors.KindOf(message));
+        }
+
+        return await stdout;
+    }
+}

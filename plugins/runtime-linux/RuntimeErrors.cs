@@ -1,0 +1,36 @@
+using System.Text.RegularExpressions;
+using Flotilla.Plugins;
+
+namespace Flotilla.Runtime.Linux;
+
+/// <summary>Says the OCI runtime's errors in docker's words, which users (and the CLI's exit codes) know.</summary>
+public static partial class RuntimeErrors
+{
+    [GeneratedRegex("executable file `(?<cmd>[^`]*)` not found in \\$PATH")]
+    private static partial Regex CrunNotFound();
+
+    [GeneratedRegex("exec: \"(?<cmd>[^\"]*)\": executable file not found in \\$PATH")]
+    private static partial Regex RuncNotFound();
+
+    public static string Clean(string message)
+    {
+        var text = message.Replace("\n", " ").Trim();
+        foreach (var pattern in new[] { CrunNotFound(), RuncNotFound() })
+        {
+            if (pattern.Match(text) is { Success: true } m)
+            {
+                return $"exec: \"{m.Groups["cmd"].Value}\": executable file not found in $PATH";
+            }
+        }
+
+        // runc wraps its messages in logrus JSON lines; keep the human part.
+        var msg = Regex.Match(text, "\"msg\":\"(?<m>(?:[^\"\\\\]|\\\\.)*)\"");
+        return msg.Success ? Regex.Unescape(msg.Groups["m"].Value) : text;
+    }
+
+    public static PluginErrorKind KindOf(string message) =>
+        message.Contains("does not exist", StringComparison.OrdinalIgnoreCase) || message.Contains("not found", StringComparison.OrdinalIgnoreCase)
+            && message.Contains("container", StringComparison.OrdinalIgnoreCase)
+            ? PluginErrorKind.NotFound
+            : PluginErrorKind.Failed;
+}
