@@ -74,6 +74,7 @@ public static class Daemon
         services.AddSingleton<MountResolver>();
         services.AddFlotillaImages(options.DataRoot);
         services.AddSingleton<ExecSessions>();
+        services.AddSingleton<Containers>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeStartup>();
 
         builder.UseOrleans(silo =>

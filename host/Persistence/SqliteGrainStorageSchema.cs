@@ -8,7 +8,7 @@ namespace Flotilla.Host.Persistence;
 /// </summary>
 public static class SqliteGrainStorageSchema
 {
-    public const string Invariant = "Microsoft.Data.Sqlite";
+    public const string Invariant = "System.Data.SQLite";
 
     public static string ConnectionString(string databasePath) =>
         new SqliteConnectionStringBuilder { DataSource = databasePath, DefaultTimeout = 30, Pooling = true }.ToString();

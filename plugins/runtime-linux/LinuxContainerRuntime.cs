@@ -41,9 +41,9 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
             _mountNamespace = new RuntimeMountNamespace(Path.Combine(settings.RunDirectory, "mntns"), shared);
             _mountNamespace.EnsureCreated();
             _logger.LogWarning(
-                "This host mounts cgroups in hybrid mode with controllers ({Controllers}) on {Unified}, which crun {Version} refuses. " +
+                "This host mounts cgroups in hybrid mode with controllers ({Controllers}) on {Unified}, which Debian's crun 1.8 refuses. " +
                 "crun runs in a mount namespace of its own without that mount, so containers use the cgroup v1 hierarchies.",
-                string.Join(",", _cgroups.UnifiedControllers), CgroupLayout.UnifiedMount, settings.OciRuntime);
+                string.Join(",", _cgroups.UnifiedControllers), CgroupLayout.UnifiedMount);
         }
 
         Directory.CreateDirectory(shared);

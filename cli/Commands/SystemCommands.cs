@@ -1,0 +1,86 @@
+using System.CommandLine;
+using Flotilla.Client.Models;
+
+namespace Flotilla.Cli.Commands;
+
+/// <summary>info and version.</summary>
+public static class SystemCommands
+{
+    public static IEnumerable<Command> Create() => [Info(), Version()];
+
+    private static Command Info()
+    {
+        var command = Cli.Verb("info", "Display system-wide information", Cli.Format);
+        command.SetAction(async (parse, ct) =>
+        {
+            using var client = Cli.Client(parse);
+            var info = await client.System.InfoAsync(ct);
+            if (Cli.Json(parse))
+            {
+                Cli.PrintJson(info, FlotillaJsonContext.Default.SystemInfo);
+                return 0;
+            }
+
+            Console.WriteLine($"""
+                Server:
+                 Containers: {info.Containers}
+                  Running: {info.ContainersRunning}
+                  Paused: {info.ContainersPaused}
+                  Stopped: {info.ContainersStopped}
+                 Images: {info.Images}
+                 Server Version: {info.ServerVersion}
+                 Storage Driver: {info.Driver}
+                 Cgroup Driver: {info.CgroupDriver}
+                 Cgroup Version: {info.CgroupVersion}
+                 Plugins:
+                  Volume: {string.Join(" ", info.Plugins.Volume)}
+                 Runtimes: {string.Join(" ", info.Runtimes.Select(r => $"{r.Key} ({r.Value.Path})"))}
+                 Default Runtime: {info.DefaultRuntime}
+                 Kernel Version: {info.KernelVersion}
+                 Operating System: {info.OperatingSystem}
+                 OSType: {info.OSType}
+                 Architecture: {info.Architecture}
+                 CPUs: {info.NCPU}
+                 Total Memory: {info.MemTotal / (1024.0 * 1024 * 1024):0.##}GiB
+                 Name: {info.Name}
+                 Flotilla Root Dir: {info.DockerRootDir}
+                """);
+            foreach (var warning in info.Warnings)
+            {
+                Console.WriteLine($"WARNING: {warning}");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Version()
+    {
+        var command = Cli.Verb("version", "Show the client and daemon versions", Cli.Format);
+        command.SetAction(async (parse, ct) =>
+        {
+            using var client = Cli.Client(parse);
+            var server = await client.System.VersionAsync(ct);
+            if (Cli.Json(parse))
+            {
+                Cli.PrintJson(server, FlotillaJsonContext.Default.VersionResponse);
+                return 0;
+            }
+
+            Console.WriteLine($"""
+                Client:
+                 Version:     {typeof(SystemCommands).Assembly.GetName().Version?.ToString(3)}
+                 API version: {client.Options.ApiVersion}
+
+                Server:
+                 Version:     {server.Version}
+                 API version: {server.ApiVersion} (minimum version {server.MinAPIVersion})
+                 Runtime:     {server.GoVersion}
+                 OS/Arch:     {server.Os}/{server.Arch}
+                """);
+            return 0;
+        });
+        return command;
+    }
+}
