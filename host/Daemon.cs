@@ -65,6 +65,13 @@ public static class Daemon
         SqliteGrainStorageSchema.EnsureCreated(stateDb);
 
         var services = builder.Services;
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            // Docker's wire format: PascalCase names as the models spell them, no nulls.
+            o.SerializerOptions.PropertyNamingPolicy = null;
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, Flotilla.Client.Models.FlotillaJsonContext.Default);
+        });
         services.AddSingleton(options);
         services.AddSingleton(node);
         services.AddSingleton(catalog);

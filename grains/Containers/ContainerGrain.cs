@@ -142,7 +142,7 @@ public sealed class ContainerGrain(
         var exit = await SignalAndWaitAsync(runtime, 15, TimeSpan.FromSeconds(Math.Max(0, timeoutSeconds)))
                    ?? await SignalAndWaitAsync(runtime, 9, KillGrace)
                    ?? throw new FlotillaException(ErrorKind.Failed, $"Container {Id} did not exit after SIGKILL.");
-        await ApplyExitAsync(exit);
+        await ApplyExitAsync(ExitReport.From(exit));
     }
 
     public async Task KillAsync(int signal)
@@ -170,7 +170,7 @@ public sealed class ContainerGrain(
             var exit = await SignalAndWaitAsync(plugins.Runtime(Record.Runtime), 9, KillGrace);
             if (exit is not null)
             {
-                await ApplyExitAsync(exit, removeAfter: false);
+                await ApplyExitAsync(ExitReport.From(exit), removeAfter: false);
             }
         }
 
@@ -206,17 +206,17 @@ public sealed class ContainerGrain(
                 exits.Watch(Id, runtime);
                 break;
             case ContainerState.Exited when Record.Status == ContainerLifecycle.Running:
-                await ApplyExitAsync(status.Exit ?? new ContainerExit(255, DateTimeOffset.UtcNow, Error: "exit status was lost"));
+                await ApplyExitAsync(ExitReport.From(status.Exit ?? new ContainerExit(255, DateTimeOffset.UtcNow, Error: "exit status was lost")));
                 break;
             case ContainerState.Unknown when Record.Status == ContainerLifecycle.Running:
-                await ApplyExitAsync(new ContainerExit(255, DateTimeOffset.UtcNow, Error: "the runtime no longer knows this container"));
+                await ApplyExitAsync(new ExitReport(255, DateTimeOffset.UtcNow, false, "the runtime no longer knows this container"));
                 break;
         }
     }
 
-    public Task OnExitedAsync(ContainerExit exit) => ApplyExitAsync(exit);
+    public Task OnExitedAsync(ExitReport exit) => ApplyExitAsync(exit);
 
-    private async Task ApplyExitAsync(ContainerExit exit, bool removeAfter = true)
+    private async Task ApplyExitAsync(ExitReport exit, bool removeAfter = true)
     {
         if (Record.Status != ContainerLifecycle.Running)
         {

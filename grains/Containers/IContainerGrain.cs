@@ -1,6 +1,5 @@
 using Orleans.Concurrency;
 using Flotilla.Grains.Placement;
-using Flotilla.Plugins;
 
 namespace Flotilla.Grains.Containers;
 
@@ -31,5 +30,5 @@ public interface IContainerGrain : IGrainWithStringKey
     Task ReconcileAsync();
 
     /// <summary>Called by the node's exit watcher when the runtime reports the process ended.</summary>
-    Task OnExitedAsync(ContainerExit exit);
+    Task OnExitedAsync(ExitReport exit);
 }

@@ -36,7 +36,7 @@ public sealed class ExitWatcher(IGrainFactory grains, NodeContext node, ILogger<
                 _watched.Remove(id);
             }
 
-            await grains.GetGrain<IContainerGrain>(NodeScopedKey.Format(node.NodeName, id)).OnExitedAsync(exit);
+            await grains.GetGrain<IContainerGrain>(NodeScopedKey.Format(node.NodeName, id)).OnExitedAsync(ExitReport.From(exit));
         }
         catch (Exception e)
         {

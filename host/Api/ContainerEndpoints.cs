@@ -137,11 +137,12 @@ public static class ContainerEndpoints
         await context.Response.StartAsync(ct);
         await context.Response.Body.FlushAsync(ct);
         var result = await waiting;
-        await context.Response.WriteAsJsonAsync(new ContainerWaitResponse
+        // Headers are gone already: write the body directly.
+        await System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, new ContainerWaitResponse
         {
             StatusCode = result.ExitCode,
             Error = result.Error is null ? null : new WaitError { Message = result.Error },
-        }, ct);
+        }, FlotillaJsonContext.Default.ContainerWaitResponse, ct);
     }
 
     private static async Task AttachAsync(HttpContext context, string id, Containers containers, ContainerStreamHub hub, PluginCatalog plugins)

@@ -55,7 +55,8 @@ public sealed partial class LinuxContainerRuntime
         await using (sync)
         using (var reader = new StreamReader(sync))
         {
-            report = await reader.ReadToEndAsync(ct);
+            // One report line: conmon keeps the pipe open for as long as it supervises the container.
+            report = await reader.ReadLineAsync(ct) ?? "";
         }
 
         var (containerPid, message) = ParseSyncReport(report);

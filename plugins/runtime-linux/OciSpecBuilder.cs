@@ -85,7 +85,6 @@ public static class OciSpecBuilder
                 {
                     ["bounding"] = caps.DeepClone(), ["effective"] = caps.DeepClone(), ["permitted"] = caps.DeepClone(),
                 },
-                ["rlimits"] = new JsonArray(new JsonObject { ["type"] = "RLIMIT_NOFILE", ["hard"] = 1048576, ["soft"] = 1048576 }),
                 ["noNewPrivileges"] = false,
                 ["oomScoreAdj"] = 0,
             },
