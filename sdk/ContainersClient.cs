@@ -71,9 +71,10 @@ public sealed class ContainersClient
     public Task<ExecCreateResponse> CreateExecAsync(string id, ExecCreateRequest request, CancellationToken ct = default) =>
         _transport.SendJsonAsync(HttpMethod.Post, $"containers/{id}/exec", request, FlotillaJsonContext.Default.ExecCreateRequest, FlotillaJsonContext.Default.ExecCreateResponse, ct);
 
+    /// <summary>Starts an exec on a hijacked connection. The request carries no body: an HTTP upgrade request with a
+    /// body cannot be upgraded by the daemon's server, and the exec's options were given at create.</summary>
     public Task<HijackedConnection> StartExecAsync(string execId, bool tty = false, CancellationToken ct = default) =>
-        HijackedConnection.OpenAsync(_transport, $"exec/{execId}/start",
-            JsonSerializer.SerializeToUtf8Bytes(new ExecStartRequest { Tty = tty }, FlotillaJsonContext.Default.ExecStartRequest), tty, ct);
+        HijackedConnection.OpenAsync(_transport, $"exec/{execId}/start", null, tty, ct);
 
     public Task<ExecInspect> InspectExecAsync(string execId, CancellationToken ct = default) =>
         _transport.GetJsonAsync($"exec/{execId}/json", FlotillaJsonContext.Default.ExecInspect, ct);
@@ -90,14 +91,7 @@ public sealed class ContainersClient
         var autoRemove = request.HostConfig?.AutoRemove == true;
         await using var connection = await AttachAsync(id, stdin is not null, request.Tty, ct);
         var exit = await BeginWaitAsync(id, autoRemove ? "removed" : "next-exit", ct);
-        try
-        {
-            await StartAsync(id, ct);
-        }
-        catch (FlotillaApiException) when (!autoRemove)
-        {
-            throw;
-        }
+        await StartAsync(id, ct);
 
         var input = stdin is null ? Task.CompletedTask : PumpInputAsync(stdin, connection, ct);
         if (connection.Output is { } output)

@@ -131,12 +131,6 @@ public sealed class ExecCreateResponse
     public string Id { get; set; } = "";
 }
 
-public sealed class ExecStartRequest
-{
-    public bool Detach { get; set; }
-    public bool Tty { get; set; }
-}
-
 public sealed class ExecInspect
 {
     public string ID { get; set; } = "";

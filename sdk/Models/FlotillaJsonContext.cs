@@ -12,7 +12,6 @@ namespace Flotilla.Client.Models;
 [JsonSerializable(typeof(ContainerWaitResponse))]
 [JsonSerializable(typeof(ExecCreateRequest))]
 [JsonSerializable(typeof(ExecCreateResponse))]
-[JsonSerializable(typeof(ExecStartRequest))]
 [JsonSerializable(typeof(ExecInspect))]
 [JsonSerializable(typeof(List<ImageSummary>))]
 [JsonSerializable(typeof(ImageInspect))]
