@@ -30,6 +30,9 @@ internal sealed class ConcatenatedStream(ReadOnlyMemory<byte> head, Stream rest)
         return await rest.ReadAsync(buffer, ct);
     }
 
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+        ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;

@@ -21,6 +21,18 @@ internal sealed class HashingStream(Stream inner) : Stream
         return n;
     }
 
+    // Request bodies (Kestrel) refuse synchronous reads, so async reads must stay async all the way down.
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+    {
+        var n = await inner.ReadAsync(buffer, ct);
+        _hash.AppendData(buffer.Span[..n]);
+        BytesRead += n;
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+        ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
     /// <summary>Reads what the consumer left unread (tar padding), so the digest covers the whole stream.</summary>
     public void Drain()
     {

@@ -1,43 +1,261 @@
-using Microsoft.Extensions.Logging;
 using System.Text.Json;
 using Flotilla.Images.Oci;
+using Microsoft.Extensions.Logging;
 
 namespace Flotilla.Images;
 
-// index.json: which images the store holds and which names point at them (OCI layout's ref.name annotation).
+// index.json: which images the store holds and which names point at them. One descriptor per name, annotated with
+// org.opencontainers.image.ref.name = the full normalised reference, so `skopeo copy oci:ROOT:docker.io/library/busybox:latest`
+// can read the store; an untagged image has one descriptor without a name.
 public sealed partial class ImageStore
 {
+    private const string RefNameAnnotation = "org.opencontainers.image.ref.name";
+    private const int MinIdPrefixLength = 3;
+
+    private sealed record StoredImage(string ManifestDigest, ImageManifest Manifest, ImageConfigFile Config, List<ImageReference> Tags)
+    {
+        public string Id => Manifest.Config.Digest;
+    }
+
     private string IndexPath => Path.Combine(_root, "index.json");
 
-    private List<StoredImage> ReadIndex()
+    public IReadOnlyList<ImageRecord> List()
     {
+        lock (_lock)
+        {
+            return [.. _images.Select(ToRecord)];
+        }
+    }
+
+    /// <summary>
+    /// docker's lookup: a reference (name[:tag], name@digest), a full id with or without "sha256:", or an
+    /// unambiguous id prefix of at least 3 hex digits.
+    /// </summary>
+    public ImageRecord Resolve(string refOrId)
+    {
+        lock (_lock)
+        {
+            return ToRecord(FindLocked(refOrId));
+        }
+    }
+
+    public Task TagAsync(string source, string target, CancellationToken ct)
+    {
+        var reference = ImageReference.Parse(target);
+        if (reference.Digest is not null)
+        {
+            throw ImageStoreException.Invalid($"refusing to create a tag with a digest reference: {target}");
+        }
+
+        lock (_lock)
+        {
+            var image = FindLocked(source);
+            AddImage(image.ManifestDigest, image.Manifest, image.Config, [reference]);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// docker rmi. By name: the name is removed; the image goes with it when it was its last name and no container
+    /// uses it (a container's image keeps its last name unless <paramref name="force"/>). By id: the image goes
+    /// with all its names, unless it has several names (needs force) or a container uses it (a
+    /// running one always refuses; a stopped one needs force, and then the image is only untagged, because its
+    /// layers are still that container's root filesystem). Blobs and layers no other image uses are deleted.
+    /// </summary>
+    /// <param name="inUse">Given an image id, a container that uses it, or null.</param>
+    public Task<IReadOnlyList<(string? Untagged, string? Deleted)>> RemoveAsync(string refOrId, bool force, Func<string, ImageUse?> inUse, CancellationToken ct)
+    {
+        var id = Resolve(refOrId).Id;
+        var user = inUse(id);
+        var records = new List<(string?, string?)>();
+        lock (_lock)
+        {
+            var image = FindLocked(refOrId);
+            if (image.Id != id)
+            {
+                throw ImageStoreException.Conflict($"image {refOrId} changed while it was being removed; try again");
+            }
+
+            var byName = !IsIdPrefix(id, refOrId) && ImageReference.Parse(refOrId) is { Digest: null } name ? name : null;
+            if (byName is not null)
+            {
+                if (!force && image.Tags.Count == 1 && user is not null)
+                {
+                    throw ImageStoreException.Conflict(
+                        $"conflict: unable to remove repository reference \"{refOrId}\" (must force) - container {Short(user.ContainerId)} is using its referenced image {Short(id)}");
+                }
+
+                image.Tags.Remove(byName);
+                records.Add((byName.Familiar, null));
+                if (image.Tags.Count > 0 || user is not null)
+                {
+                    WriteIndex(); // other names remain, or a container keeps the now unnamed image
+                    return Task.FromResult<IReadOnlyList<(string?, string?)>>(records);
+                }
+            }
+            else
+            {
+                if (user is { Running: true })
+                {
+                    throw ImageStoreException.Conflict(
+                        $"conflict: unable to delete {Short(id)} (cannot be forced) - image is being used by running container {Short(user.ContainerId)}");
+                }
+
+                if (!force && image.Tags.Count > 1)
+                {
+                    throw ImageStoreException.Conflict(
+                        $"conflict: unable to delete {Short(id)} (must be forced) - image is referenced in multiple repositories");
+                }
+
+                if (!force && user is not null)
+                {
+                    throw ImageStoreException.Conflict(
+                        $"conflict: unable to delete {Short(id)} (must be forced) - image is being used by stopped container {Short(user.ContainerId)}");
+                }
+
+                records.AddRange(image.Tags.Select(t => ((string?)t.Familiar, (string?)null)));
+                image.Tags.Clear();
+                if (user is not null)
+                {
+                    WriteIndex();
+                    return Task.FromResult<IReadOnlyList<(string?, string?)>>(records);
+                }
+            }
+
+            _images.Remove(image);
+            records.Add((null, id));
+            WriteIndex();
+        }
+
+        _logger.LogInformation("Deleted image {Id}", id);
+        CollectGarbage(only: null);
+        return Task.FromResult<IReadOnlyList<(string?, string?)>>(records);
+    }
+
+    /// <summary>Records an image whose blobs and layers are in place, and points <paramref name="tags"/> at it.</summary>
+    internal ImageRecord AddImage(string manifestDigest, ImageManifest manifest, ImageConfigFile config, IReadOnlyList<ImageReference> tags)
+    {
+        lock (_lock)
+        {
+            foreach (var other in _images)
+            {
+                other.Tags.RemoveAll(tags.Contains); // a name moves to the newer image, as in docker
+            }
+
+            var image = _images.FirstOrDefault(i => i.ManifestDigest == manifestDigest);
+            if (image is null)
+            {
+                image = new StoredImage(manifestDigest, manifest, config, []);
+                _images.Add(image);
+            }
+
+            image.Tags.AddRange(tags.Distinct().Where(t => !image.Tags.Contains(t)));
+            WriteIndex();
+            return ToRecord(image);
+        }
+    }
+
+    private StoredImage Find(string refOrId)
+    {
+        lock (_lock)
+        {
+            return FindLocked(refOrId);
+        }
+    }
+
+    private StoredImage FindLocked(string refOrId)
+    {
+        var hex = refOrId.StartsWith("sha256:", StringComparison.Ordinal) ? refOrId["sha256:".Length..] : refOrId;
+        if (hex.Length == 64 && _images.FirstOrDefault(i => i.Id[7..] == hex) is { } byId)
+        {
+            return byId;
+        }
+
+        var reference = hex.Length == 64 ? null : ImageReference.TryParse(refOrId);
+        if (reference is not null)
+        {
+            var byName = reference.Digest is not null
+                ? _images.FirstOrDefault(i => i.ManifestDigest == reference.Digest)
+                : _images.FirstOrDefault(i => i.Tags.Contains(reference));
+            if (byName is not null)
+            {
+                return byName;
+            }
+        }
+
+        if (hex.Length >= MinIdPrefixLength && IsLowerHex(hex))
+        {
+            var byPrefix = _images.Where(i => i.Id[7..].StartsWith(hex, StringComparison.Ordinal)).Take(2).ToList();
+            if (byPrefix.Count > 1)
+            {
+                throw ImageStoreException.Invalid($"image id prefix '{refOrId}' is ambiguous: it matches several images; give more of the id");
+            }
+
+            if (byPrefix.Count == 1)
+            {
+                return byPrefix[0];
+            }
+        }
+
+        if (reference is null && hex.Length != 64)
+        {
+            ImageReference.Parse(refOrId); // throws the format error that says what is wrong
+        }
+
+        throw ImageStoreException.NotFound($"No such image: {reference?.Familiar ?? refOrId}");
+    }
+
+    private static bool IsIdPrefix(string id, string text) =>
+        id.StartsWith(text, StringComparison.Ordinal) || id["sha256:".Length..].StartsWith(text, StringComparison.Ordinal);
+
+    private static bool IsLowerHex(string s) => s.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+
+    private static string Short(string id) => (id.StartsWith("sha256:", StringComparison.Ordinal) ? id[7..] : id) is var hex && hex.Length > 12 ? hex[..12] : hex;
+
+    private static ImageRecord ToRecord(StoredImage s) =>
+        new(s.Id, s.ManifestDigest, [.. s.Tags], s.Config, s.Manifest.Layers.Sum(l => l.Size));
+
+    private List<StoredImage> ReadIndex(out bool complete)
+    {
+        complete = true;
         if (!File.Exists(IndexPath))
         {
             return [];
         }
 
-        var index = JsonSerializer.Deserialize(File.ReadAllBytes(IndexPath), OciJsonContext.Default.ImageIndex)!;
+        ImageIndex index;
+        try
+        {
+            index = JsonSerializer.Deserialize(File.ReadAllBytes(IndexPath), OciJsonContext.Default.ImageIndex)!;
+        }
+        catch (JsonException e)
+        {
+            throw new ImageStoreException(ImageStoreErrorKind.Failed,
+                $"the image store's index {IndexPath} is not valid JSON ({e.Message}); restore it or move the store away to start empty");
+        }
+
         var images = new List<StoredImage>();
         foreach (var group in index.Manifests.GroupBy(d => d.Digest))
         {
             try
             {
-                var manifest = JsonSerializer.Deserialize(ReadBlob(group.Key), OciJsonContext.Default.ImageManifest)!;
-                var config = JsonSerializer.Deserialize(ReadBlob(manifest.Config.Digest), OciJsonContext.Default.ImageConfigFile)!;
+                var manifest = ParseJson(ReadBlob(group.Key), OciJsonContext.Default.ImageManifest, $"manifest {group.Key}");
+                var config = ParseJson(ReadBlob(manifest.Config.Digest), OciJsonContext.Default.ImageConfigFile, $"image config {manifest.Config.Digest}");
                 var tags = group.Select(d => d.Annotations?.GetValueOrDefault(RefNameAnnotation))
                     .OfType<string>().Select(ImageReference.TryParse).OfType<ImageReference>().ToList();
                 images.Add(new StoredImage(group.Key, manifest, config, tags));
             }
-            catch (Exception e) when (e is ImageStoreException or JsonException)
+            catch (ImageStoreException e)
             {
-                _logger.LogError(e, "Image {Manifest} in {Index} cannot be read; it is left out", group.Key, IndexPath);
+                complete = false;
+                _logger.LogError("Image {Manifest} in {Index} cannot be read and is left out: {Error}", group.Key, IndexPath, e.Message);
             }
         }
 
         return images;
     }
 
-    /// <summary>Writes index.json atomically (temp file + rename): a crash leaves the old or the new index, never half.</summary>
     private void WriteIndex()
     {
         var index = new ImageIndex();
@@ -57,135 +275,6 @@ public sealed partial class ImageStore
             }
         }
 
-        var temp = TempPath();
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(index, OciJsonContext.Default.ImageIndex));
-        File.Move(temp, IndexPath, overwrite: true);
-    }
-
-    /// <summary>Records an image whose blobs and layers are in place, and points <paramref name="tags"/> at it.</summary>
-    private async Task<ImageRecord> AddImageAsync(string manifestDigest, ImageManifest manifest, ImageConfigFile config,
-        IReadOnlyList<ImageReference> tags, CancellationToken ct)
-    {
-        await _metadata.WaitAsync(ct);
-        try
-        {
-            lock (this)
-            {
-                foreach (var tag in tags)
-                {
-                    foreach (var other in _images)
-                    {
-                        other.Tags.Remove(tag); // a tag moves to the newer image, as in docker
-                    }
-                }
-
-                var image = _images.FirstOrDefault(i => i.ManifestDigest == manifestDigest);
-                if (image is null)
-                {
-                    image = new StoredImage(manifestDigest, manifest, config, []);
-                    _images.Add(image);
-                }
-
-                image.Tags.AddRange(tags.Where(t => !image.Tags.Contains(t)));
-                WriteIndex();
-                return ToRecord(image);
-            }
-        }
-        finally
-        {
-            _metadata.Release();
-        }
-    }
-
-    public async Task TagAsync(string source, string target, CancellationToken ct)
-    {
-        var image = Find(source);
-        var reference = ImageReference.Parse(target);
-        if (reference.Digest is not null)
-        {
-            throw ImageStoreException.Invalid($"refusing to tag with a digest reference: {target}");
-        }
-
-        await AddImageAsync(image.ManifestDigest, image.Manifest, image.Config, [reference], ct);
-    }
-
-    /// <summary>
-    /// docker rmi: a name with other names on the same image is only untagged; otherwise the image goes, and with
-    /// it every blob and layer no other image uses. An image in use by a container (<paramref name="inUse"/>) or
-    /// named in several repositories is kept unless <paramref name="force"/>.
-    /// </summary>
-    public async Task<IReadOnlyList<(string? Untagged, string? Deleted)>> RemoveAsync(string refOrId, bool force, Func<string, string?> inUse, CancellationToken ct)
-    {
-        var image = Find(refOrId);
-        var byName = ImageReference.TryParse(refOrId) is { } reference && image.Tags.Contains(reference) ? reference : null;
-        var results = new List<(string?, string?)>();
-        await _metadata.WaitAsync(ct);
-        try
-        {
-            lock (this)
-            {
-                if (byName is not null && image.Tags.Count > 1)
-                {
-                    image.Tags.Remove(byName);
-                    WriteIndex();
-                    return [(byName.Familiar, null)];
-                }
-
-                var user = inUse(image.Id);
-                if (user is not null && !force)
-                {
-                    throw ImageStoreException.Conflict(
-                        $"conflict: unable to remove repository reference \"{refOrId}\" (must force) - container {user[..Math.Min(12, user.Length)]} is using its referenced image {image.Id[7..19]}");
-                }
-
-                if (byName is null && image.Tags.Select(t => t.Repository).Distinct().Count() > 1 && !force)
-                {
-                    throw ImageStoreException.Conflict(
-                        $"conflict: unable to delete {image.Id[7..19]} (must be forced) - image is referenced in multiple repositories");
-                }
-
-                results.AddRange(image.Tags.Select(t => ((string?)t.Familiar, (string?)null)));
-                image.Tags.Clear();
-                if (user is null)
-                {
-                    _images.Remove(image);
-                    results.Add((null, image.Id));
-                }
-
-                WriteIndex();
-            }
-
-            CollectGarbage();
-            return results;
-        }
-        finally
-        {
-            _metadata.Release();
-        }
-    }
-
-    /// <summary>Deletes blobs and unpacked layers that no image refers to any more.</summary>
-    private void CollectGarbage()
-    {
-        HashSet<string> blobs, layers;
-        lock (this)
-        {
-            blobs = _images.SelectMany(i => i.Manifest.Layers.Select(l => Digests.Hex(l.Digest))
-                .Append(Digests.Hex(i.Manifest.Config.Digest)).Append(Digests.Hex(i.ManifestDigest))).ToHashSet();
-            layers = _images.SelectMany(i => i.Config.RootFs.DiffIds.Select(Digests.Hex)).ToHashSet();
-        }
-
-        foreach (var blob in Directory.GetFiles(Path.Combine(_root, "blobs", "sha256")).Where(b => !blobs.Contains(Path.GetFileName(b))))
-        {
-            File.Delete(blob);
-        }
-
-        foreach (var layer in Directory.GetDirectories(Path.Combine(_root, "layers")).Where(l => !layers.Contains(Path.GetFileName(l))))
-        {
-            // Rename first: a half-deleted layer must never be mistaken for an unpacked one.
-            var doomed = TempPath();
-            Directory.Move(layer, doomed);
-            Directory.Delete(doomed, recursive: true);
-        }
+        WriteAtomically(IndexPath, JsonSerializer.SerializeToUtf8Bytes(index, OciJsonContext.Default.ImageIndex));
     }
 }

@@ -10,196 +10,194 @@ namespace Flotilla.Images;
 /// verified before it is renamed into place, every read verified), index.json naming the images, and
 /// layers/DIFFID-HEX holding each layer unpacked once and shared by every image that has it.
 /// </summary>
+/// <remarks>
+/// Everything that adds content goes through an <see cref="ImageIngest"/>: it pins what it adds or finds so that
+/// garbage collection (after a removal) never deletes it half-way, and when it ends without naming an image it
+/// takes back whatever it added, so a failed import or load leaves the store as it was.
+/// </remarks>
 public sealed partial class ImageStore
 {
-    private const string RefNameAnnotation = "org.opencontainers.image.ref.name";
-
     private readonly string _root;
-    private readonly ILogger<ImageStore> _logger;
-    private readonly SemaphoreSlim _metadata = new(1, 1);
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _layerLocks = new();
-    private List<StoredImage> _images;
+    private readonly ILogger _logger;
 
-    private sealed record StoredImage(string ManifestDigest, ImageManifest Manifest, ImageConfigFile Config, List<ImageReference> Tags)
-    {
-        public string Id => Manifest.Config.Digest;
-    }
+    // Guards _images, _pins, index.json and every rename of a blob or layer into or out of place.
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, int> _pins = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _unpacking = new(StringComparer.Ordinal);
+    private readonly List<StoredImage> _images;
 
-    public ImageStore(string root, ILogger<ImageStore> logger)
+    public ImageStore(string root, ILogger logger)
     {
         _root = Path.GetFullPath(root);
         _logger = logger;
-        Directory.CreateDirectory(Path.Combine(_root, "blobs", "sha256"));
-        Directory.CreateDirectory(Path.Combine(_root, "layers"));
-        var tmp = Path.Combine(_root, "tmp");
-        if (Directory.Exists(tmp))
+        Directory.CreateDirectory(BlobDirectory);
+        Directory.CreateDirectory(LayerDirectory);
+        DeleteTree(TempDirectory); // what an interrupted import or load left
+        Directory.CreateDirectory(TempDirectory);
+        var layout = Path.Combine(_root, "oci-layout");
+        if (!File.Exists(layout))
         {
-            Directory.Delete(tmp, recursive: true); // what an interrupted import or load left
+            WriteAtomically(layout, "{\"imageLayoutVersion\":\"1.0.0\"}"u8.ToArray());
         }
 
-        Directory.CreateDirectory(tmp);
-        if (!File.Exists(Path.Combine(_root, "oci-layout")))
+        _images = ReadIndex(out var complete);
+        if (complete)
         {
-            File.WriteAllText(Path.Combine(_root, "oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-        }
-
-        _images = ReadIndex();
-    }
-
-    public string BlobPath(string digest) => Path.Combine(_root, "blobs", "sha256", Digests.Hex(digest));
-
-    public string LayerPath(string diffId) => Path.Combine(_root, "layers", Digests.Hex(diffId));
-
-    public IReadOnlyList<ImageRecord> List()
-    {
-        lock (this)
-        {
-            return [.. _images.Select(ToRecord)];
+            CollectGarbage(only: null); // blobs and layers a crash left before their image was recorded
         }
     }
 
-    /// <summary>docker's lookup: a reference (name[:tag], name@digest), a full id, or an unambiguous id prefix.</summary>
-    public ImageRecord Resolve(string refOrId) => ToRecord(Find(refOrId));
+    private string BlobDirectory => Path.Combine(_root, "blobs", "sha256");
 
-    /// <summary>Unpacked layer directories, lowest first; a layer missing on disk is unpacked again from its blob.</summary>
-    public async Task<IReadOnlyList<string>> GetLayerDirectoriesAsync(ImageRecord image, CancellationToken ct)
-    {
-        var stored = Find(image.Id);
-        var dirs = new List<string>();
-        for (var i = 0; i < stored.Manifest.Layers.Count; i++)
-        {
-            dirs.Add(await EnsureLayerAsync(stored.Manifest.Layers[i].Digest, stored.Config.RootFs.DiffIds[i], ct));
-        }
+    private string LayerDirectory => Path.Combine(_root, "layers");
 
-        return dirs;
-    }
+    private string TempDirectory => Path.Combine(_root, "tmp");
 
-    /// <summary>Adds a blob, verifying it against <paramref name="expectedDigest"/> when given; returns its digest.</summary>
+    public string BlobPath(string digest) => Path.Combine(BlobDirectory, Digests.Hex(digest));
+
+    public string LayerPath(string diffId) => Path.Combine(LayerDirectory, Digests.Hex(diffId));
+
+    /// <summary>Starts adding content (blobs, layers, images); dispose it when done.</summary>
+    public ImageIngest BeginIngest() => new(this);
+
+    /// <summary>
+    /// Adds a blob, verifying it against <paramref name="expectedDigest"/> when given; returns its digest. A blob no
+    /// image refers to may be collected after the next removal: to build an image, use <see cref="BeginIngest"/>.
+    /// </summary>
     public async Task<string> AddBlobAsync(Stream content, string? expectedDigest, CancellationToken ct)
     {
-        var temp = TempPath();
-        string digest;
-        await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-        await using (var hashing = new HashingStream(content))
-        {
-            await hashing.CopyToAsync(file, ct);
-            digest = hashing.Digest;
-        }
-
-        if (expectedDigest is not null && digest != expectedDigest)
-        {
-            File.Delete(temp);
-            throw ImageStoreException.Invalid($"blob content does not match its digest: expected {expectedDigest}, got {digest}");
-        }
-
-        CommitBlob(temp, digest);
+        using var ingest = BeginIngest();
+        var digest = await ingest.AddBlobAsync(content, expectedDigest, ct);
+        ingest.Keep();
         return digest;
     }
 
-    /// <summary>A blob's bytes, verified against its digest.</summary>
+    /// <summary>A blob's bytes, verified against its digest. A corrupted blob is removed and reported, never returned.</summary>
     public byte[] ReadBlob(string digest)
     {
         var path = BlobPath(digest);
-        if (!File.Exists(path))
+        byte[] bytes;
+        try
         {
-            throw ImageStoreException.NotFound($"blob {digest} is not in the store");
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException)
+        {
+            throw ImageStoreException.NotFound($"blob {digest} is not in the image store");
         }
 
-        var bytes = File.ReadAllBytes(path);
         if (Digests.Of(bytes) != digest)
         {
-            throw new ImageStoreException(ImageStoreErrorKind.Failed, $"blob {digest} is corrupted on disk ({path}); remove the image and import or pull it again");
+            throw Corrupted(digest);
         }
 
         return bytes;
     }
 
-    private StoredImage Find(string refOrId)
+    /// <summary>Unpacked layer directories of an image, lowest first; a layer missing on disk is unpacked again from its blob.</summary>
+    public async Task<IReadOnlyList<string>> GetLayerDirectoriesAsync(ImageRecord image, CancellationToken ct)
     {
-        lock (this)
+        var stored = Find(image.Id);
+        using var ingest = BeginIngest();
+        var dirs = new List<string>();
+        for (var i = 0; i < stored.Manifest.Layers.Count; i++)
         {
-            var hex = refOrId.StartsWith("sha256:", StringComparison.Ordinal) ? refOrId[7..] : refOrId;
-            var byId = _images.FirstOrDefault(i => i.Id[7..] == hex);
-            if (byId is not null)
-            {
-                return byId;
-            }
+            dirs.Add(await ingest.UnpackLayerAsync(stored.Manifest.Layers[i].Digest, stored.Config.RootFs.DiffIds[i], ct));
+        }
 
-            var reference = ImageReference.TryParse(refOrId);
-            if (reference is not null)
-            {
-                var match = reference.Digest is not null
-                    ? _images.FirstOrDefault(i => i.ManifestDigest == reference.Digest)
-                    : _images.FirstOrDefault(i => i.Tags.Contains(reference));
-                if (match is not null)
-                {
-                    return match;
-                }
-            }
+        return dirs;
+    }
 
-            if (IsHexPrefix(hex))
-            {
-                var byPrefix = _images.Where(i => i.Id[7..].StartsWith(hex, StringComparison.Ordinal)).Take(2).ToList();
-                if (byPrefix.Count == 1)
-                {
-                    return byPrefix[0];
-                }
+    /// <summary>Reports a corrupted blob and removes it, so that importing, loading or pulling it again repairs the store.</summary>
+    internal ImageStoreException Corrupted(string digest)
+    {
+        _logger.LogError("Blob {Digest} is corrupted on disk (its content no longer matches its digest); removing it", digest);
+        lock (_lock)
+        {
+            File.Delete(BlobPath(digest));
+        }
 
-                if (byPrefix.Count > 1)
-                {
-                    throw ImageStoreException.Invalid($"image id prefix '{refOrId}' is ambiguous: give more characters");
-                }
-            }
+        return new ImageStoreException(ImageStoreErrorKind.Failed,
+            $"blob {digest} in the image store is corrupted (its content does not match its digest) and was removed; " +
+            "remove the image and import, load or pull it again");
+    }
 
-            if (reference is null)
-            {
-                ImageReference.Parse(refOrId); // throws the format error
-            }
-
-            throw ImageStoreException.NotFound($"No such image: {reference!.Familiar}");
+    internal void Pin(string key)
+    {
+        lock (_lock)
+        {
+            _pins[key] = _pins.GetValueOrDefault(key) + 1;
         }
     }
 
-    private static bool IsHexPrefix(string s) => s.Length is > 0 and <= 64 && s.All(Uri.IsHexDigit) && s.All(c => !char.IsUpper(c));
+    internal void Unpin(IEnumerable<string> keys)
+    {
+        lock (_lock)
+        {
+            foreach (var key in keys)
+            {
+                if (--_pins[key] == 0)
+                {
+                    _pins.Remove(key);
+                }
+            }
+        }
+    }
 
-    private ImageRecord ToRecord(StoredImage s) => new(s.Id, s.ManifestDigest, [.. s.Tags], s.Config, s.Manifest.Layers.Sum(l => l.Size));
+    internal static string BlobKey(string digest) => "blob:" + Digests.Hex(digest);
 
-    private async Task<string> EnsureLayerAsync(string blobDigest, string diffId, CancellationToken ct)
+    internal static string LayerKey(string diffId) => "layer:" + Digests.Hex(diffId);
+
+    /// <summary>Moves a verified temp file into place as blob <paramref name="digest"/>; false when it was there already.</summary>
+    internal bool CommitBlob(string tempFile, string digest)
+    {
+        lock (_lock)
+        {
+            var path = BlobPath(digest);
+            if (File.Exists(path))
+            {
+                File.Delete(tempFile);
+                return false;
+            }
+
+            File.Move(tempFile, path);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Unpacks a layer blob once into layers/DIFFID (to a temp directory first, renamed when whole), verifying the
+    /// blob against its digest and the unpacked stream against the diff id. Concurrent callers for one layer wait
+    /// for a single unpack. The caller has pinned the layer.
+    /// </summary>
+    internal async Task<(string Path, bool Created)> EnsureLayerAsync(string blobDigest, string diffId, CancellationToken ct)
     {
         var target = LayerPath(diffId);
         if (Directory.Exists(target))
         {
-            return target;
+            return (target, false);
         }
 
-        var gate = _layerLocks.GetOrAdd(diffId, _ => new SemaphoreSlim(1, 1));
+        var gate = _unpacking.GetOrAdd(Digests.Hex(diffId), _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
         try
         {
             if (Directory.Exists(target))
             {
-                return target;
+                return (target, false);
             }
 
             var temp = TempPath();
             try
             {
-                await using var blob = File.OpenRead(BlobPath(blobDigest));
-                await using var uncompressed = LayerUnpacker.OpenMaybeCompressed(blob);
-                await using var hashing = new HashingStream(uncompressed);
-                await Task.Run(() =>
+                await Task.Run(() => UnpackVerified(blobDigest, diffId, temp), ct);
+                lock (_lock)
                 {
-                    LayerUnpacker.Unpack(hashing, temp);
-                    hashing.Drain();
-                }, ct);
-                if (hashing.Digest != diffId)
-                {
-                    throw ImageStoreException.Invalid($"layer {blobDigest} does not match its diff id: expected {diffId}, got {hashing.Digest}");
+                    Directory.Move(temp, target);
                 }
 
-                Directory.Move(temp, target);
-                _logger.LogInformation("Unpacked layer {DiffId}", diffId);
-                return target;
+                _logger.LogInformation("Unpacked layer {DiffId} from blob {Blob}", diffId, blobDigest);
+                return (target, true);
             }
             catch
             {
@@ -213,33 +211,124 @@ public sealed partial class ImageStore
         }
     }
 
-    private void CommitBlob(string temp, string digest)
+    private void UnpackVerified(string blobDigest, string diffId, string target)
     {
-        var path = BlobPath(digest);
-        if (File.Exists(path))
+        FileStream file;
+        try
         {
-            File.Delete(temp);
+            file = File.OpenRead(BlobPath(blobDigest));
         }
-        else
+        catch (FileNotFoundException)
         {
-            File.Move(temp, path);
+            throw new ImageStoreException(ImageStoreErrorKind.Failed,
+                $"layer blob {blobDigest} is missing from the image store (it was corrupted or deleted); remove the image and import, load or pull it again");
+        }
+
+        using (file)
+        using (var blob = new HashingStream(file))
+        {
+            Exception? unreadable = null;
+            string? unpackedDigest = null;
+            try
+            {
+                using var decompressed = Compression.Decompress(blob);
+                using var tar = new HashingStream(decompressed);
+                LayerUnpacker.Unpack(tar, target);
+                tar.Drain();
+                unpackedDigest = tar.Digest;
+            }
+            catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+            {
+                unreadable = e;
+            }
+
+            blob.Drain();
+            if (blob.Digest != blobDigest)
+            {
+                throw Corrupted(blobDigest);
+            }
+
+            if (unreadable is not null)
+            {
+                throw ImageStoreException.Invalid($"layer {blobDigest} is not a tar archive (plain or gzip): {unreadable.Message}");
+            }
+
+            if (unpackedDigest != diffId)
+            {
+                throw ImageStoreException.Invalid($"layer {blobDigest} does not match its diff id: the image says {diffId}, its content is {unpackedDigest}");
+            }
         }
     }
 
-    private string TempPath() => Path.Combine(_root, "tmp", Guid.NewGuid().ToString("N"));
-
-    private string AddJsonBlob<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, out long size)
+    /// <summary>
+    /// Deletes blobs and unpacked layers that no image refers to and no ingest holds: all of them, or those among
+    /// <paramref name="only"/> (pin keys).
+    /// </summary>
+    internal void CollectGarbage(IReadOnlyCollection<string>? only)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(value, type);
-        var digest = Digests.Of(bytes);
-        size = bytes.Length;
+        var doomedLayers = new List<string>();
+        lock (_lock)
+        {
+            var used = _images.SelectMany(i => i.Manifest.Layers.Select(l => BlobKey(l.Digest))
+                    .Append(BlobKey(i.Manifest.Config.Digest))
+                    .Append(BlobKey(i.ManifestDigest))
+                    .Concat(i.Config.RootFs.DiffIds.Select(LayerKey)))
+                .ToHashSet(StringComparer.Ordinal);
+            var candidates = only ?? Directory.GetFiles(BlobDirectory).Select(f => "blob:" + Path.GetFileName(f))
+                .Concat(Directory.GetDirectories(LayerDirectory).Select(d => "layer:" + Path.GetFileName(d))).ToList();
+            foreach (var key in candidates.Where(k => !used.Contains(k) && !_pins.ContainsKey(k)))
+            {
+                var hex = key[(key.IndexOf(':') + 1)..];
+                if (key.StartsWith("blob:", StringComparison.Ordinal))
+                {
+                    File.Delete(Path.Combine(BlobDirectory, hex));
+                }
+                else if (Directory.Exists(Path.Combine(LayerDirectory, hex)))
+                {
+                    // Renamed away first: a half-deleted layer must never be mistaken for an unpacked one.
+                    var doomed = TempPath();
+                    Directory.Move(Path.Combine(LayerDirectory, hex), doomed);
+                    doomedLayers.Add(doomed);
+                }
+
+                _logger.LogInformation("Removed unused {Item}", key);
+            }
+        }
+
+        foreach (var dir in doomedLayers)
+        {
+            DeleteTree(dir);
+        }
+    }
+
+    internal string TempPath() => Path.Combine(TempDirectory, Guid.NewGuid().ToString("N"));
+
+    /// <summary>Temp file + rename: a crash leaves the old content or the new, never half.</summary>
+    private void WriteAtomically(string path, byte[] bytes)
+    {
         var temp = TempPath();
-        File.WriteAllBytes(temp, bytes);
-        CommitBlob(temp, digest);
-        return digest;
+        using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+        {
+            file.Write(bytes);
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
     }
 
-    private static void DeleteTree(string path)
+    internal static T ParseJson<T>(byte[] bytes, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string what)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, type) ?? throw new JsonException("it is null");
+        }
+        catch (JsonException e)
+        {
+            throw ImageStoreException.Invalid($"{what} is not valid JSON of the expected shape: {e.Message}");
+        }
+    }
+
+    internal static void DeleteTree(string path)
     {
         if (Directory.Exists(path))
         {

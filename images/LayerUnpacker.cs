@@ -1,31 +1,24 @@
 using System.Formats.Tar;
-using System.IO.Compression;
 
 namespace Flotilla.Images;
 
 /// <summary>
-/// Unpacks one layer tarball into an empty directory, treating it as hostile: no entry may write outside the
-/// directory (no "..", no absolute names, never through a symlink, no hard link to outside). OCI whiteouts become
-/// overlayfs whiteouts. Any refusal throws, naming the entry; the caller then discards the directory.
+/// Unpacks one layer tarball into a new directory, treating the tarball as hostile: no entry may make anything be
+/// written outside that directory (no "..", no absolute names, never through a symlink, no hard link to outside).
+/// OCI whiteouts become overlayfs whiteouts. Any refusal throws, naming the entry; the caller discards the directory.
 /// </summary>
-public static class LayerUnpacker
+internal static class LayerUnpacker
 {
     private const string WhiteoutPrefix = ".wh.";
+    private const string WhiteoutMetaPrefix = ".wh..wh.";
     private const string OpaqueWhiteout = ".wh..wh..opq";
 
-    /// <summary>Opens a layer stream, decompressing gzip when the bytes say so.</summary>
-    public static Stream OpenMaybeCompressed(Stream raw)
+    private enum Kind
     {
-        var buffered = raw.CanSeek ? raw : new BufferedStream(raw, 64 * 1024);
-        Span<byte> magic = stackalloc byte[2];
-        if (buffered.CanSeek)
-        {
-            var read = buffered.Read(magic);
-            buffered.Seek(-read, SeekOrigin.Current);
-            return read == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(buffered, CompressionMode.Decompress) : buffered;
-        }
-
-        throw new InvalidOperationException("layer streams must be seekable");
+        Missing,
+        Directory,
+        Symlink,
+        Other,
     }
 
     public static void Unpack(Stream tar, string target)
@@ -34,8 +27,7 @@ public static class LayerUnpacker
         Directory.CreateDirectory(root);
         using var reader = new TarReader(tar, leaveOpen: true);
         var directories = new List<(string Path, DateTimeOffset MTime)>();
-        TarEntry? entry;
-        while ((entry = reader.GetNextEntry()) is not null)
+        while (reader.GetNextEntry() is { } entry)
         {
             if (entry.EntryType is TarEntryType.GlobalExtendedAttributes)
             {
@@ -45,32 +37,49 @@ public static class LayerUnpacker
             var relative = Normalize(entry.Name);
             if (relative.Length == 0)
             {
-                continue; // "./": the root itself
+                if (entry.EntryType == TarEntryType.Directory)
+                {
+                    ApplyMetadata(entry, root); // "./": the layer's root directory itself
+                    directories.Add((root, entry.ModificationTime));
+                }
+
+                continue;
             }
 
             var path = Path.Combine(root, relative);
             var parent = Path.GetDirectoryName(path)!;
-            EnsureRealDirectories(root, parent, entry.Name);
+            WalkParents(root, parent, entry.Name, create: true);
             var name = Path.GetFileName(path);
 
             if (name == OpaqueWhiteout)
             {
-                var value = "y"u8.ToArray();
-                Native.Check(Native.lsetxattr(parent, "trusted.overlay.opaque", value, (nuint)value.Length, 0), "mark opaque", parent);
+                Native.SetXattr(parent, "trusted.overlay.opaque", "y"u8.ToArray());
                 continue;
+            }
+
+            if (name.StartsWith(WhiteoutMetaPrefix, StringComparison.Ordinal))
+            {
+                continue; // aufs bookkeeping (.wh..wh.plnk, .wh..wh.aufs): nothing to unpack, as in docker
             }
 
             if (name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
             {
-                var hidden = Path.Combine(parent, name[WhiteoutPrefix.Length..]);
-                RemoveExisting(hidden);
-                Native.Check(Native.mknod(hidden, Native.S_IFCHR, 0), "whiteout", hidden);
+                var hidden = name[WhiteoutPrefix.Length..];
+                if (hidden is "" or "." or "..")
+                {
+                    throw Refuse(entry.Name, "a whiteout must name a file");
+                }
+
+                var whiteout = Path.Combine(parent, hidden);
+                RemoveExisting(whiteout);
+                Native.Mknod(whiteout, Native.S_IFCHR, 0, 0); // overlayfs' whiteout: a 0/0 character device
+                Native.Lchown(whiteout, entry.Uid, entry.Gid);
                 continue;
             }
 
-            if (entry.EntryType != TarEntryType.Directory || !IsRealDirectory(path))
+            if (entry.EntryType != TarEntryType.Directory || KindOf(path) != Kind.Directory)
             {
-                RemoveExisting(path);
+                RemoveExisting(path); // a later entry replaces an earlier one, as tar does
             }
 
             switch (entry.EntryType)
@@ -80,6 +89,7 @@ public static class LayerUnpacker
                     directories.Add((path, entry.ModificationTime));
                     break;
                 case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                    // CreateNew is O_CREAT|O_EXCL: it never opens through a symlink.
                     using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
                     {
                         entry.DataStream?.CopyTo(file);
@@ -87,38 +97,53 @@ public static class LayerUnpacker
 
                     break;
                 case TarEntryType.SymbolicLink:
-                    // The link's target is resolved inside the container; only writing through it would be dangerous.
+                    if (entry.LinkName.Length == 0)
+                    {
+                        throw Refuse(entry.Name, "symbolic link without a target");
+                    }
+
+                    // The target is resolved inside the container (even an absolute one); only writing through
+                    // the link while unpacking would be dangerous, and WalkParents refuses that.
                     File.CreateSymbolicLink(path, entry.LinkName);
                     break;
                 case TarEntryType.HardLink:
                     var source = Path.Combine(root, Normalize(entry.LinkName));
-                    EnsureRealDirectories(root, Path.GetDirectoryName(source)!, entry.LinkName);
-                    if (!File.Exists(source) || IsSymlink(source))
+                    WalkParents(root, Path.GetDirectoryName(source)!, entry.Name, create: false);
+                    if (source == path || KindOf(source) is Kind.Missing or Kind.Directory)
                     {
-                        throw Refuse(entry.Name, $"hard link to '{entry.LinkName}', which is not a regular file earlier in this layer");
+                        throw Refuse(entry.Name, $"hard link to '{entry.LinkName}', which is not a file earlier in this layer");
                     }
 
-                    Native.Check(Native.link(source, path), "hard link", path);
-                    break;
+                    Native.Link(source, path); // link(2) does not follow a symlink source on Linux
+                    continue; // shares the source's inode, owner, mode and times
                 case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
-                    var type = entry.EntryType switch { TarEntryType.CharacterDevice => Native.S_IFCHR, TarEntryType.BlockDevice => Native.S_IFBLK, _ => Native.S_IFIFO };
-                    var device = entry is PosixTarEntry posix ? Native.MakeDev(posix.DeviceMajor, posix.DeviceMinor) : 0;
-                    Native.Check(Native.mknod(path, type | (uint)entry.Mode, device), "mknod", path);
+                    var type = entry.EntryType switch
+                    {
+                        TarEntryType.CharacterDevice => Native.S_IFCHR,
+                        TarEntryType.BlockDevice => Native.S_IFBLK,
+                        _ => Native.S_IFIFO,
+                    };
+                    var (major, minor) = entry is PosixTarEntry posix ? (posix.DeviceMajor, posix.DeviceMinor) : (0, 0);
+                    Native.Mknod(path, type | ((uint)entry.Mode & 0xfff), major, minor);
                     break;
                 default:
                     throw Refuse(entry.Name, $"unsupported entry type {entry.EntryType}");
             }
 
-            if (entry.EntryType != TarEntryType.HardLink)
+            ApplyMetadata(entry, path);
+            if (entry.EntryType != TarEntryType.Directory)
             {
-                ApplyMetadata(entry, path);
+                Native.SetTimesNoFollow(path, entry.ModificationTime);
             }
         }
 
-        // Directory times last: creating their children changed them.
-        foreach (var (dir, mtime) in directories)
+        // Directory times last, deepest first: creating their children changed them.
+        foreach (var (dir, mtime) in Enumerable.Reverse(directories))
         {
-            Directory.SetLastWriteTimeUtc(dir, mtime.UtcDateTime);
+            if (KindOf(dir) == Kind.Directory)
+            {
+                Native.SetTimesNoFollow(dir, mtime);
+            }
         }
     }
 
@@ -133,23 +158,25 @@ public static class LayerUnpacker
         var parts = new List<string>();
         foreach (var part in name.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (part == ".")
-            {
-                continue;
-            }
-
             if (part == "..")
             {
                 throw Refuse(name, "path goes up with '..'");
             }
 
-            parts.Add(part);
+            if (part != ".")
+            {
+                parts.Add(part);
+            }
         }
 
         return string.Join('/', parts);
     }
 
-    private static void EnsureRealDirectories(string root, string directory, string entryName)
+    /// <summary>
+    /// Checks every component from <paramref name="root"/> down to <paramref name="directory"/> with lstat: each must
+    /// be a real directory (a symlink would redirect the write), or missing, when it is created if <paramref name="create"/>.
+    /// </summary>
+    private static void WalkParents(string root, string directory, string entryName, bool create)
     {
         if (directory == root)
         {
@@ -160,73 +187,63 @@ public static class LayerUnpacker
         foreach (var part in Path.GetRelativePath(root, directory).Split('/'))
         {
             current = Path.Combine(current, part);
-            if (IsSymlink(current))
+            switch (KindOf(current))
             {
-                throw Refuse(entryName, $"it would be written through the symbolic link '{Path.GetRelativePath(root, current)}'");
-            }
-
-            if (File.Exists(current))
-            {
-                throw Refuse(entryName, $"'{Path.GetRelativePath(root, current)}' is a file, not a directory");
-            }
-
-            if (!Directory.Exists(current))
-            {
-                Directory.CreateDirectory(current);
+                case Kind.Symlink:
+                    throw Refuse(entryName, $"it would be written through the symbolic link '{Path.GetRelativePath(root, current)}'");
+                case Kind.Other:
+                    throw Refuse(entryName, $"'{Path.GetRelativePath(root, current)}' is not a directory");
+                case Kind.Missing when create:
+                    Directory.CreateDirectory(current);
+                    break;
+                case Kind.Missing:
+                    throw Refuse(entryName, $"'{Path.GetRelativePath(root, current)}' does not exist earlier in this layer");
             }
         }
     }
 
     private static void ApplyMetadata(TarEntry entry, string path)
     {
-        Native.Check(Native.lchown(path, entry.Uid, entry.Gid), "chown", path);
-        if (entry.EntryType == TarEntryType.SymbolicLink)
+        Native.Lchown(path, entry.Uid, entry.Gid);
+        if (entry.EntryType != TarEntryType.SymbolicLink)
         {
-            return;
-        }
-
-        // chown clears set-id bits, so the mode goes after it.
-        File.SetUnixFileMode(path, (UnixFileMode)((int)entry.Mode & 0xfff));
-        if (entry.EntryType != TarEntryType.Directory)
-        {
-            File.SetLastWriteTimeUtc(path, entry.ModificationTime.UtcDateTime);
+            // After chown, which clears set-id bits. The path is never a symlink here, so chmod cannot escape.
+#pragma warning disable CA1416 // layers are unpacked on Linux only
+            File.SetUnixFileMode(path, (UnixFileMode)((int)entry.Mode & 0xfff));
+#pragma warning restore CA1416
         }
     }
 
-    private static bool IsSymlink(string path)
+    private static Kind KindOf(string path)
     {
-        try
+        var info = new FileInfo(path); // lstat: a symlink is reported as one, not as its target
+        var attributes = info.Attributes;
+        if ((int)attributes == -1)
         {
-            return (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0;
+            return Kind.Missing;
         }
-        catch (FileNotFoundException)
-        {
-            return false;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return false;
-        }
-    }
 
-    private static bool IsRealDirectory(string path) => !IsSymlink(path) && Directory.Exists(path);
+        if (attributes.HasFlag(FileAttributes.ReparsePoint))
+        {
+            return Kind.Symlink;
+        }
+
+        return attributes.HasFlag(FileAttributes.Directory) ? Kind.Directory : Kind.Other;
+    }
 
     private static void RemoveExisting(string path)
     {
-        if (IsSymlink(path) || File.Exists(path))
+        switch (KindOf(path))
         {
-            File.Delete(path);
-        }
-        else if (Directory.Exists(path))
-        {
-            Directory.Delete(path, recursive: true);
-        }
-        else if (new FileInfo(path).Exists)
-        {
-            File.Delete(path);
+            case Kind.Directory:
+                Directory.Delete(path, recursive: true); // unlinks symlinks inside, never follows them
+                break;
+            case Kind.Symlink or Kind.Other:
+                File.Delete(path);
+                break;
         }
     }
 
     private static ImageStoreException Refuse(string entry, string why) =>
-        ImageStoreException.Invalid($"refusing layer entry '{entry}': {why}. The archive is unsafe to unpack; nothing was stored.");
+        ImageStoreException.Invalid($"refusing archive entry '{entry}': {why}. The archive is unsafe to unpack; nothing was stored.");
 }

@@ -75,7 +75,21 @@ public sealed class ContainerGrain(
             ScratchDirectory = node.ContainerDirectory(Id),
         };
 
-        await Node.AddContainerAsync(new ContainerEntry(Id, name, image.Id, [.. mounts.Where(m => m.Name is not null).Select(m => m.Name!)], record.CreatedAt));
+        var volumes = mounts.Where(m => m.Name is not null).Select(m => m.Name!).ToArray();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Node.AddContainerAsync(new ContainerEntry(Id, record.Name, image.Id, volumes, record.CreatedAt));
+                break;
+            }
+            catch (FlotillaException e) when (e.Kind == ErrorKind.Conflict && args.Name is not { Length: > 0 } && attempt < 10)
+            {
+                // A generated name that is taken: docker tries again with a number after it.
+                record = record with { Name = $"{ContainerNames.Random()}{attempt}" };
+            }
+        }
+
         try
         {
             Directory.CreateDirectory(record.ScratchDirectory);
@@ -90,7 +104,7 @@ public sealed class ContainerGrain(
             throw e is PluginException p ? p.ToFlotilla() : e;
         }
 
-        logger.LogInformation("Created container {ContainerId} ({Name}) from {Image} on runtime {Runtime}", Id, name, args.Image, runtime.Name);
+        logger.LogInformation("Created container {ContainerId} ({Name}) from {Image} on runtime {Runtime}", Id, record.Name, args.Image, runtime.Name);
         return record;
     }
 

@@ -24,7 +24,10 @@ public static class ImageEndpoints
 
     private static async Task<IResult> RemoveAsync(HttpRequest request, string name, ImageStore store, Containers containers)
     {
-        var users = (await containers.Node.ListContainersAsync()).ToLookup(c => c.ImageId, c => c.Id);
+        // A running user blocks removal; a stopped one only without force (the store decides).
+        var users = (await containers.ListAsync())
+            .OrderByDescending(c => c.Status == Flotilla.Grains.Containers.ContainerLifecycle.Running)
+            .ToLookup(c => c.ImageId, c => new ImageUse(c.Id, c.Status == Flotilla.Grains.Containers.ContainerLifecycle.Running));
         var removed = await store.RemoveAsync(name, Query.Bool(request, "force"), id => users[id].FirstOrDefault(), request.HttpContext.RequestAborted);
         return Results.Json(removed.Select(r => new ImageDeleteResponseItem { Untagged = r.Untagged, Deleted = r.Deleted }).ToList());
     }
@@ -95,7 +98,7 @@ public static class ImageEndpoints
     {
         Id = i.Id,
         RepoTags = [.. i.RepoTags.Select(t => t.Familiar)],
-        RepoDigests = [.. i.RepoTags.Select(t => $"{t.FamiliarRepository}@{i.ManifestDigest}").Distinct()],
+        RepoDigests = [.. i.RepoDigests],
         Created = i.Created.ToUnixTimeSeconds(),
         Size = i.Size,
         Labels = i.Config.Config.Labels,
@@ -105,7 +108,7 @@ public static class ImageEndpoints
     {
         Id = i.Id,
         RepoTags = [.. i.RepoTags.Select(t => t.Familiar)],
-        RepoDigests = [.. i.RepoTags.Select(t => $"{t.FamiliarRepository}@{i.ManifestDigest}").Distinct()],
+        RepoDigests = [.. i.RepoDigests],
         Created = ContainerView.Rfc3339(i.Created),
         Size = i.Size,
         Architecture = i.Config.Architecture,

@@ -1,17 +1,27 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Flotilla.Plugins;
+using Microsoft.Extensions.Logging;
 
 namespace Flotilla.Storage.Local;
 
 /// <summary>
 /// docker's local driver layout: ROOT/NAME/_data holds the data, ROOT/NAME/volume.json what was said at creation.
+/// A volume exists exactly when its volume.json does; that file is written atomically (temp file + rename).
 /// </summary>
-public sealed partial class LocalVolumeDriver(string root) : IVolumeDriver
+public sealed partial class LocalVolumeDriver(string root, ILogger logger) : IVolumeDriver
 {
+    private const string MetadataFile = "volume.json";
+    private const string DataDirectory = "_data";
+
+    // Names a volume can never have (they start with '.'), for directories on their way out.
+    private const string TrashPrefix = ".removing-";
+
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public string Name => "local";
+
+    public string Root => root;
 
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")]
     private static partial Regex ValidName();
@@ -21,23 +31,31 @@ public sealed partial class LocalVolumeDriver(string root) : IVolumeDriver
         Validate(name);
         if (options.Count > 0)
         {
-            throw new PluginException($"the local driver takes no options (got: {string.Join(", ", options.Keys)})", PluginErrorKind.InvalidInput);
+            throw new PluginException(
+                $"create {name}: the local driver takes no options (got: {string.Join(", ", options.Keys)}); leave out --opt",
+                PluginErrorKind.InvalidInput);
         }
 
         await _gate.WaitAsync(ct);
         try
         {
-            if (await GetAsync(name, ct) is { } existing)
+            if (await ReadAsync(name, ct) is { } existing)
             {
-                return existing;
+                return existing; // docker: creating an existing volume returns it unchanged
             }
 
             var dir = Path.Combine(root, name);
-            Directory.CreateDirectory(Path.Combine(dir, "_data"));
-            var meta = new VolumeMetadata { CreatedAt = DateTimeOffset.UtcNow, Labels = new(labels) };
-            var temp = Path.Combine(dir, "volume.json.tmp");
+            Directory.CreateDirectory(Path.Combine(dir, DataDirectory));
+            var meta = new VolumeMetadata
+            {
+                CreatedAt = DateTimeOffset.UtcNow,
+                Labels = labels.ToDictionary(),
+                Options = options.ToDictionary(),
+            };
+            var temp = Path.Combine(dir, MetadataFile + ".tmp");
             await File.WriteAllBytesAsync(temp, JsonSerializer.SerializeToUtf8Bytes(meta, VolumeJsonContext.Default.VolumeMetadata), ct);
-            File.Move(temp, Path.Combine(dir, "volume.json"), overwrite: true);
+            File.Move(temp, Path.Combine(dir, MetadataFile), overwrite: true);
+            logger.LogInformation("Created volume {Volume}", name);
             return ToInfo(name, meta);
         }
         finally
@@ -46,17 +64,10 @@ public sealed partial class LocalVolumeDriver(string root) : IVolumeDriver
         }
     }
 
-    public async Task<VolumeInfo?> GetAsync(string name, CancellationToken ct)
+    public Task<VolumeInfo?> GetAsync(string name, CancellationToken ct)
     {
         Validate(name);
-        var file = Path.Combine(root, name, "volume.json");
-        if (!File.Exists(file))
-        {
-            return null;
-        }
-
-        var meta = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(file, ct), VolumeJsonContext.Default.VolumeMetadata)!;
-        return ToInfo(name, meta);
+        return ReadAsync(name, ct);
     }
 
     public async Task<IReadOnlyList<VolumeInfo>> ListAsync(CancellationToken ct)
@@ -67,9 +78,9 @@ public sealed partial class LocalVolumeDriver(string root) : IVolumeDriver
         }
 
         var volumes = new List<VolumeInfo>();
-        foreach (var dir in Directory.GetDirectories(root))
+        foreach (var name in Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().Where(n => ValidName().IsMatch(n)).Order(StringComparer.Ordinal))
         {
-            if (await GetAsync(Path.GetFileName(dir), ct) is { } volume)
+            if (await ReadAsync(name, ct) is { } volume)
             {
                 volumes.Add(volume);
             }
@@ -85,14 +96,16 @@ public sealed partial class LocalVolumeDriver(string root) : IVolumeDriver
         try
         {
             var dir = Path.Combine(root, name);
-            if (!File.Exists(Path.Combine(dir, "volume.json")))
+            if (!File.Exists(Path.Combine(dir, MetadataFile)))
             {
                 throw new PluginException($"get {name}: no such volume", PluginErrorKind.NotFound);
             }
 
-            // Metadata first: a crash half-way leaves no volume that looks whole.
-            File.Delete(Path.Combine(dir, "volume.json"));
-            Directory.Delete(dir, recursive: true);
+            // Renamed away first: a crash half-way must not leave old data under the name for a new volume.
+            var trash = Path.Combine(root, TrashPrefix + Guid.NewGuid().ToString("N"));
+            Directory.Move(dir, trash);
+            Directory.Delete(trash, recursive: true);
+            logger.LogInformation("Removed volume {Volume}", name);
         }
         finally
         {
@@ -100,15 +113,53 @@ public sealed partial class LocalVolumeDriver(string root) : IVolumeDriver
         }
     }
 
+    /// <summary>Finishes removals a crash interrupted.</summary>
+    public void CleanUp()
+    {
+        if (!Directory.Exists(root))
+        {
+            return;
+        }
+
+        foreach (var trash in Directory.GetDirectories(root, TrashPrefix + "*"))
+        {
+            Directory.Delete(trash, recursive: true);
+        }
+    }
+
+    private async Task<VolumeInfo?> ReadAsync(string name, CancellationToken ct)
+    {
+        var file = Path.Combine(root, name, MetadataFile);
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(file, ct);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        try
+        {
+            return ToInfo(name, JsonSerializer.Deserialize(bytes, VolumeJsonContext.Default.VolumeMetadata)!);
+        }
+        catch (JsonException e)
+        {
+            throw new PluginException($"volume {name}: its metadata {file} is not valid JSON ({e.Message}); fix or remove that file", PluginErrorKind.Failed, e);
+        }
+    }
+
     private VolumeInfo ToInfo(string name, VolumeMetadata meta) =>
-        new(name, Name, Path.Combine(root, name, "_data"), meta.CreatedAt, meta.Labels, new Dictionary<string, string>());
+        new(name, Name, Path.Combine(root, name, DataDirectory), meta.CreatedAt, meta.Labels, meta.Options);
 
     private static void Validate(string name)
     {
         if (!ValidName().IsMatch(name))
         {
             throw new PluginException(
-                $"\"{name}\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path",
+                $"create {name}: \"{name}\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed " +
+                "(at least two characters). If you intended to pass a host directory, use absolute path",
                 PluginErrorKind.InvalidInput);
         }
     }

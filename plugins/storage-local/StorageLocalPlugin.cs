@@ -1,4 +1,5 @@
 using Flotilla.Plugins;
+using Microsoft.Extensions.Logging;
 
 namespace Flotilla.Storage.Local;
 
@@ -7,6 +8,10 @@ public sealed class StorageLocalPlugin : IFlotillaPlugin
 {
     public string Name => "storage-local";
 
-    public void Register(IPluginRegistry registry, PluginContext context) =>
-        registry.AddVolumeDriver(new LocalVolumeDriver(Path.Combine(context.PluginDataDirectory(Name), "volumes")));
+    public void Register(IPluginRegistry registry, PluginContext context)
+    {
+        var driver = new LocalVolumeDriver(Path.Combine(context.PluginDataDirectory(Name), "volumes"), context.Logs.CreateLogger<LocalVolumeDriver>());
+        driver.CleanUp();
+        registry.AddVolumeDriver(driver);
+    }
 }
