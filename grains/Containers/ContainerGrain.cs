@@ -1,3 +1,4 @@
+using Orleans.Placement;
 using Flotilla.Grains.Local;
 using Flotilla.Grains.Nodes;
 using Flotilla.Grains.Placement;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Flotilla.Grains.Containers;
 
 [NodePlacement]
+[Immovable]
 public sealed class ContainerGrain(
     [PersistentState("container", "state")] IPersistentState<ContainerRecord> state,
     NodeContext node,

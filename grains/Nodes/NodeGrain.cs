@@ -1,8 +1,10 @@
+using Orleans.Placement;
 using Flotilla.Grains.Placement;
 
 namespace Flotilla.Grains.Nodes;
 
 [NodePlacement]
+[Immovable]
 public sealed class NodeGrain([PersistentState("node", "state")] IPersistentState<NodeState> state) : Grain, INodeGrain
 {
     private Dictionary<string, ContainerEntry> Containers => state.State.Containers;
