@@ -1,22 +1,22 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using Flotilla.Cli;
 using Flotilla.Cli.Commands;
 using Flotilla.Cli.Parsing;
-using Flotilla.Cli;
 using Flotilla.Client;
 
-// docker's argument order: after the image (run) or container (exec) everything is the container's command.
-var (ours, runCommand) = CommandLineSplit.Split(args, "run", RunCommand.ValuedOptions);
-var execCommand = Array.Empty<string>();
-if (runCommand.Length == 0)
+// docker's argument order: after the image (run) or the container (exec) everything is the container's command.
+var (ours, containerCommand) = CommandLineSplit.Split(args, new Dictionary<string, ISet<string>>
 {
-    (ours, execCommand) = CommandLineSplit.Split(args, "exec", ContainerCommands.ExecValuedOptions);
-}
+    ["run"] = RunCommand.ValuedOptions,
+    ["exec"] = ContainerCommands.ExecValuedOptions,
+});
 
-var root = new RootCommand("flotilla: run containers on a Flotilla node or swarm");
+var root = new RootCommand("flotilla: run containers on a Flotilla node");
 root.Options.Add(Cli.Host);
-var run = RunCommand.Create(() => runCommand);
+var run = RunCommand.Create(() => containerCommand);
 root.Subcommands.Add(run);
-foreach (var command in ContainerCommands.Create(() => execCommand)
+foreach (var command in ContainerCommands.Create(() => containerCommand)
              .Concat(ImageCommands.Create())
              .Append(VolumeCommands.Create())
              .Concat(SystemCommands.Create()))
@@ -24,27 +24,63 @@ foreach (var command in ContainerCommands.Create(() => execCommand)
     root.Subcommands.Add(command);
 }
 
-var parse = root.Parse(ours);
+var parse = root.Parse(ours.Length == 0 ? ["--help"] : ours, new ParserConfiguration { ResponseFileTokenReplacer = null });
+var verb = parse.CommandResult.Command;
+if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+{
+    // An unknown flag is taken for an argument by the parser, which then blames the next word; name the flag.
+    if (UsageErrors.UnknownOption(verb, ours) is { } unknown)
+    {
+        Cli.PrintError($"unknown flag: {unknown}");
+    }
+    else
+    {
+        foreach (var error in parse.Errors)
+        {
+            Cli.PrintError(error.Message);
+        }
+    }
+
+    var path = string.Join(' ', parse.CommandResult.Command.Parents.OfType<Command>().Where(c => c != root).Select(c => c.Name).Append(verb.Name));
+    Console.Error.WriteLine($"See 'flotilla {(verb == root ? "" : path + " ")}--help'.");
+    return ExitCodes.Refused;
+}
+
 try
 {
-    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    // No termination handling of System.CommandLine's: a signal ends flotilla as usual, except while `run` is
+    // attached, where it goes to the container (SignalProxy).
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
 }
-catch (DaemonUnavailableException e)
+catch (ContainerStartException e)
 {
-    Console.Error.WriteLine(e.Message);
-    return parse.CommandResult.Command == run ? 125 : 1;
+    Cli.PrintError(e.Message);
+    return ExitCodes.ForStartFailure(e.Message);
+}
+catch (FlotillaApiException e) when (verb.Name == "exec")
+{
+    // A command that cannot be started in the container gets a shell's exit code, as with run.
+    Cli.PrintError(e.Message);
+    return ExitCodes.ForStartFailure(e.Message) is var code && code != ExitCodes.Refused ? code : 1;
 }
 catch (FlotillaApiException e)
 {
-    Console.Error.WriteLine($"flotilla: Error response from daemon: {e.Message}");
-    return parse.CommandResult.Command == run ? ExitCodes.ForRunFailure(e.Message) : 1;
+    Cli.PrintError(e.Message);
+    return verb == run ? ExitCodes.Refused : 1;
 }
-catch (Exception e) when (e is ArgumentException or FormatException or FileNotFoundException or IOException)
+catch (DaemonUnavailableException e)
 {
-    Console.Error.WriteLine($"flotilla: {e.Message}");
-    return parse.CommandResult.Command == run ? 125 : 1;
+    Cli.PrintError(e.Message);
+    return verb == run ? ExitCodes.Refused : 1;
 }
-catch (OperationCanceledException)
+catch (Exception e) when (e is ArgumentException or FormatException)
 {
-    return 130;
+    // A flag's value was wrong: docker treats it as a usage error.
+    Cli.PrintError(e.Message);
+    return ExitCodes.Refused;
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    Cli.PrintError(e.Message);
+    return verb == run ? ExitCodes.Refused : 1;
 }

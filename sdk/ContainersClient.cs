@@ -1,8 +1,9 @@
-using System.Text.Json;
+using System.Runtime.CompilerServices;
 using Flotilla.Client.Models;
 
 namespace Flotilla.Client;
 
+/// <summary>/containers/… and /exec/…: docker's container endpoints.</summary>
 public sealed class ContainersClient
 {
     private readonly Transport _transport;
@@ -13,30 +14,35 @@ public sealed class ContainersClient
         _transport.SendJsonAsync(HttpMethod.Post, "containers/create" + (name is null ? "" : "?name=" + Uri.EscapeDataString(name)),
             request, FlotillaJsonContext.Default.ContainerCreateRequest, FlotillaJsonContext.Default.ContainerCreateResponse, ct);
 
-    public Task StartAsync(string id, CancellationToken ct = default) => _transport.SendAsync(HttpMethod.Post, $"containers/{id}/start", ct);
+    public Task StartAsync(string id, CancellationToken ct = default) => _transport.SendAsync(HttpMethod.Post, $"containers/{Escape(id)}/start", ct);
 
+    /// <summary>SIGTERM, then SIGKILL after <paramref name="timeoutSeconds"/> (the daemon's default, 10, when null).</summary>
     public Task StopAsync(string id, int? timeoutSeconds = null, CancellationToken ct = default) =>
-        _transport.SendAsync(HttpMethod.Post, $"containers/{id}/stop" + (timeoutSeconds is { } t ? $"?t={t}" : ""), ct);
+        _transport.SendAsync(HttpMethod.Post, $"containers/{Escape(id)}/stop" + (timeoutSeconds is { } t ? $"?t={t}" : ""), ct);
 
+    /// <summary>Sends <paramref name="signal"/> (a name such as "KILL" or "SIGTERM", or a number).</summary>
     public Task KillAsync(string id, string signal = "KILL", CancellationToken ct = default) =>
-        _transport.SendAsync(HttpMethod.Post, $"containers/{id}/kill?signal={Uri.EscapeDataString(signal)}", ct);
+        _transport.SendAsync(HttpMethod.Post, $"containers/{Escape(id)}/kill?signal={Uri.EscapeDataString(signal)}", ct);
 
     public Task RemoveAsync(string id, bool force = false, bool volumes = false, CancellationToken ct = default) =>
-        _transport.SendAsync(HttpMethod.Delete, $"containers/{id}?force={(force ? 1 : 0)}&v={(volumes ? 1 : 0)}", ct);
+        _transport.SendAsync(HttpMethod.Delete, $"containers/{Escape(id)}?force={(force ? 1 : 0)}&v={(volumes ? 1 : 0)}", ct);
 
     public Task<ContainerInspect> InspectAsync(string id, CancellationToken ct = default) =>
-        _transport.GetJsonAsync($"containers/{id}/json", FlotillaJsonContext.Default.ContainerInspect, ct);
+        _transport.GetJsonAsync($"containers/{Escape(id)}/json", FlotillaJsonContext.Default.ContainerInspect, ct);
 
+    /// <summary>Running containers, or all of them with <paramref name="all"/>.</summary>
     public Task<List<ContainerSummary>> ListAsync(bool all = false, CancellationToken ct = default) =>
         _transport.GetJsonAsync($"containers/json?all={(all ? 1 : 0)}", FlotillaJsonContext.Default.ListContainerSummary, ct);
 
     /// <summary>
-    /// Starts waiting for <paramref name="condition"/> ("not-running", "next-exit", "removed"). The returned task
-    /// is awaited only once the daemon has registered the wait, so a container started afterwards cannot be missed.
+    /// Registers a wait for <paramref name="condition"/> ("not-running", "next-exit" or "removed") and returns once
+    /// the daemon has registered it; the inner task completes at the exit. A container started after this returns
+    /// cannot be missed, which is why docker run opens its wait before it starts the container.
     /// </summary>
     public async Task<Task<ContainerWaitResponse>> BeginWaitAsync(string id, string condition = "not-running", CancellationToken ct = default)
     {
-        var response = await _transport.SendAsync(HttpMethod.Post, $"containers/{id}/wait?condition={condition}", null, ct, HttpCompletionOption.ResponseHeadersRead);
+        var response = await _transport.SendAsync(HttpMethod.Post, $"containers/{Escape(id)}/wait?condition={Uri.EscapeDataString(condition)}",
+            null, ct, HttpCompletionOption.ResponseHeadersRead);
         return ReadAsync();
 
         async Task<ContainerWaitResponse> ReadAsync()
@@ -48,20 +54,39 @@ public sealed class ContainersClient
         }
     }
 
+    /// <summary>Blocks until the container meets <paramref name="condition"/>; the response carries its exit code.</summary>
     public async Task<ContainerWaitResponse> WaitAsync(string id, string condition = "not-running", CancellationToken ct = default) =>
         await await BeginWaitAsync(id, condition, ct);
 
+    /// <summary>Attaches to the container's output (and stdin with <paramref name="stdin"/>) on a hijacked connection.</summary>
     public Task<HijackedConnection> AttachAsync(string id, bool stdin = false, bool tty = false, CancellationToken ct = default) =>
-        HijackedConnection.OpenAsync(_transport, $"containers/{id}/attach?stream=1&stdout=1&stderr=1&stdin={(stdin ? 1 : 0)}", null, tty, ct);
+        HijackedConnection.OpenAsync(_transport, $"containers/{Escape(id)}/attach?stream=1&stdout=1&stderr=1&stdin={(stdin ? 1 : 0)}", tty, ct);
 
-    /// <summary>The container's recorded output (then, with <paramref name="follow"/>, its live output) as frames.</summary>
+    /// <summary>
+    /// The container's recorded output (then, with <paramref name="follow"/>, its live output) as frames;
+    /// <paramref name="tail"/> is a number of lines or "all".
+    /// </summary>
     public async IAsyncEnumerable<OutputFrame> LogsAsync(string id, bool follow = false, bool timestamps = false, string tail = "all",
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+        [EnumeratorCancellation] CancellationToken ct = default)
     {
         using var response = await _transport.SendAsync(HttpMethod.Get,
-            $"containers/{id}/logs?stdout=1&stderr=1&follow={(follow ? 1 : 0)}&timestamps={(timestamps ? 1 : 0)}&tail={Uri.EscapeDataString(tail)}",
+            $"containers/{Escape(id)}/logs?stdout=1&stderr=1&follow={(follow ? 1 : 0)}&timestamps={(timestamps ? 1 : 0)}&tail={Uri.EscapeDataString(tail)}",
             null, ct, HttpCompletionOption.ResponseHeadersRead);
-        var reader = new MultiplexedReader(await response.Content.ReadAsStreamAsync(ct));
+        var body = await response.Content.ReadAsStreamAsync(ct);
+        if (!HijackedConnection.IsMultiplexed(response.Content.Headers.ContentType?.MediaType, tty: false))
+        {
+            // A TTY container's log is one unframed stream.
+            var buffer = new byte[16 * 1024];
+            int n;
+            while ((n = await body.ReadAsync(buffer, ct)) > 0)
+            {
+                yield return new OutputFrame(OutputStream.Stdout, buffer.AsSpan(0, n).ToArray());
+            }
+
+            yield break;
+        }
+
+        var reader = new MultiplexedReader(body);
         while (await reader.ReadAsync(ct) is { } frame)
         {
             yield return frame;
@@ -69,60 +94,105 @@ public sealed class ContainersClient
     }
 
     public Task<ExecCreateResponse> CreateExecAsync(string id, ExecCreateRequest request, CancellationToken ct = default) =>
-        _transport.SendJsonAsync(HttpMethod.Post, $"containers/{id}/exec", request, FlotillaJsonContext.Default.ExecCreateRequest, FlotillaJsonContext.Default.ExecCreateResponse, ct);
-
-    /// <summary>Starts an exec on a hijacked connection. The request carries no body: an HTTP upgrade request with a
-    /// body cannot be upgraded by the daemon's server, and the exec's options were given at create.</summary>
-    public Task<HijackedConnection> StartExecAsync(string execId, bool tty = false, CancellationToken ct = default) =>
-        HijackedConnection.OpenAsync(_transport, $"exec/{execId}/start", null, tty, ct);
-
-    public Task<ExecInspect> InspectExecAsync(string execId, CancellationToken ct = default) =>
-        _transport.GetJsonAsync($"exec/{execId}/json", FlotillaJsonContext.Default.ExecInspect, ct);
+        _transport.SendJsonAsync(HttpMethod.Post, $"containers/{Escape(id)}/exec", request,
+            FlotillaJsonContext.Default.ExecCreateRequest, FlotillaJsonContext.Default.ExecCreateResponse, ct);
 
     /// <summary>
-    /// What `docker run` does: create, attach, open the wait, start, stream the output live and return the exit code.
-    /// With <paramref name="name"/> null the daemon picks a name. Output goes to <paramref name="stdout"/> and
-    /// <paramref name="stderr"/>; <paramref name="stdin"/>, when given, is copied to the container (needs OpenStdin).
+    /// Starts an exec on a hijacked connection. The request carries no body (docker's CLI sends {"Detach":false,
+    /// "Tty":...}): the daemon's HTTP server upgrades only requests without one, and the exec's options were given
+    /// at create.
     /// </summary>
-    public async Task<int> RunAsync(ContainerCreateRequest request, Stream stdout, Stream stderr, Stream? stdin = null, string? name = null, CancellationToken ct = default)
+    public Task<HijackedConnection> StartExecAsync(string execId, bool tty = false, CancellationToken ct = default) =>
+        HijackedConnection.OpenAsync(_transport, $"exec/{Escape(execId)}/start", tty, ct);
+
+    public Task<ExecInspect> InspectExecAsync(string execId, CancellationToken ct = default) =>
+        _transport.GetJsonAsync($"exec/{Escape(execId)}/json", FlotillaJsonContext.Default.ExecInspect, ct);
+
+    /// <summary>
+    /// What `docker exec` does: create the exec, start it, stream its output live (and <paramref name="stdin"/>
+    /// in, when given: it sets AttachStdin accordingly) and return its exit code.
+    /// </summary>
+    public async Task<int> ExecAsync(string id, ExecCreateRequest request, Stream stdout, Stream stderr, Stream? stdin = null, CancellationToken ct = default)
     {
-        var created = await CreateAsync(request, name, ct);
-        var id = created.Id;
-        var autoRemove = request.HostConfig?.AutoRemove == true;
-        await using var connection = await AttachAsync(id, stdin is not null, request.Tty, ct);
-        var exit = await BeginWaitAsync(id, autoRemove ? "removed" : "next-exit", ct);
-        await StartAsync(id, ct);
+        request.AttachStdin = stdin is not null;
+        var exec = await CreateExecAsync(id, request, ct);
+        await using (var connection = await StartExecAsync(exec.Id, request.Tty, ct))
+        {
+            if (stdin is not null)
+            {
+                _ = connection.CopyInputFromAsync(stdin, ct);
+            }
 
-        var input = stdin is null ? Task.CompletedTask : PumpInputAsync(stdin, connection, ct);
-        if (connection.Output is { } output)
-        {
-            await output.CopyToAsync(stdout, stderr, ct);
-        }
-        else
-        {
-            await connection.Raw.CopyToAsync(stdout, ct);
+            await connection.CopyOutputToAsync(stdout, stderr, ct);
         }
 
+        // The daemon records the exit code as the stream ends; allow it a moment to land.
+        for (var attempt = 0; ; attempt++)
+        {
+            var state = await InspectExecAsync(exec.Id, ct);
+            if (state.ExitCode is { } code && !state.Running)
+            {
+                return code;
+            }
+
+            if (attempt == 50)
+            {
+                throw new IOException($"exec {exec.Id} ended its output but the daemon reports no exit code");
+            }
+
+            await Task.Delay(20, ct);
+        }
+    }
+
+    /// <summary>
+    /// What `docker run` does: create (named <paramref name="name"/>, or as the daemon picks), then
+    /// <see cref="StartAttachedAsync"/>. Returns the container's exit code; a failed start throws
+    /// <see cref="ContainerStartException"/>.
+    /// </summary>
+    public async Task<int> RunAsync(ContainerCreateRequest request, Stream stdout, Stream stderr, Stream? stdin = null, string? name = null,
+        CancellationToken ct = default)
+    {
+        var id = (await CreateAsync(request, name, ct)).Id;
+        return await StartAttachedAsync(id, request.HostConfig?.AutoRemove == true, request.Tty, stdout, stderr, stdin, ct);
+    }
+
+    /// <summary>
+    /// Runs a created container to its end as `docker run` does: attach, open the wait ("removed" when the
+    /// container was created with AutoRemove, else "next-exit") before starting so the exit cannot be missed,
+    /// start, stream the output live to <paramref name="stdout"/> and <paramref name="stderr"/> (and
+    /// <paramref name="stdin"/> in, which needs OpenStdin), and return the exit code.
+    /// </summary>
+    public async Task<int> StartAttachedAsync(string id, bool autoRemove, bool tty, Stream stdout, Stream stderr, Stream? stdin = null,
+        CancellationToken ct = default)
+    {
+        using var waitCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        await using var connection = await AttachAsync(id, stdin is not null, tty, ct);
+        var exit = await BeginWaitAsync(id, autoRemove ? "removed" : "next-exit", waitCancel.Token);
+        try
+        {
+            await StartAsync(id, ct);
+        }
+        catch (FlotillaApiException e)
+        {
+            await waitCancel.CancelAsync();
+            await exit.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            throw new ContainerStartException(id, e);
+        }
+
+        if (stdin is not null)
+        {
+            _ = connection.CopyInputFromAsync(stdin, ct);
+        }
+
+        await connection.CopyOutputToAsync(stdout, stderr, ct);
         var result = await exit;
+        if (result.Error?.Message is { Length: > 0 } error)
+        {
+            throw new FlotillaApiException(System.Net.HttpStatusCode.InternalServerError, error);
+        }
+
         return result.StatusCode;
     }
 
-    private static async Task PumpInputAsync(Stream stdin, HijackedConnection connection, CancellationToken ct)
-    {
-        var buffer = new byte[16 * 1024];
-        try
-        {
-            int n;
-            while ((n = await stdin.ReadAsync(buffer, ct)) > 0)
-            {
-                await connection.WriteInputAsync(buffer.AsMemory(0, n), ct);
-            }
-
-            connection.CloseInput();
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
-        {
-            // The container ended first.
-        }
-    }
+    private static string Escape(string id) => Uri.EscapeDataString(id);
 }

@@ -1,74 +1,60 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 
 namespace Flotilla.Client;
 
 /// <summary>
 /// A connection taken over for a raw stream after an HTTP request (docker's attach and exec start): the request is
-/// sent with "Connection: Upgrade, Upgrade: tcp"; after "101 Switching Protocols" (or a streamed 200) the socket
-/// carries the container's output one way and its stdin the other. HttpClient cannot hand over such a connection.
+/// sent with "Connection: Upgrade, Upgrade: tcp"; after "101 Switching Protocols" the socket carries the
+/// container's output one way and its stdin the other. HttpClient cannot hand over such a connection, so the
+/// request and response heads are spoken here directly.
 /// </summary>
 public sealed class HijackedConnection : IAsyncDisposable
 {
     private readonly Stream _stream;
+    private readonly Socket? _socket;
 
-    private HijackedConnection(Stream stream, bool multiplexed)
+    private HijackedConnection(Stream stream, Socket? socket, bool multiplexed)
     {
         _stream = stream;
+        _socket = socket;
         Output = multiplexed ? new MultiplexedReader(stream) : null;
-        Raw = stream;
     }
 
-    /// <summary>Demultiplexed output; null for a TTY, whose bytes come as they are on <see cref="Raw"/>.</summary>
+    /// <summary>Demultiplexed output; null for a TTY, whose bytes come unframed on <see cref="Raw"/>.</summary>
     public MultiplexedReader? Output { get; }
 
-    public Stream Raw { get; }
+    /// <summary>The connection itself: output in (framed unless a TTY), stdin out.</summary>
+    public Stream Raw => _stream;
 
-    internal static async Task<HijackedConnection> OpenAsync(Transport transport, string path, byte[]? body, bool tty, CancellationToken ct)
+    internal static async Task<HijackedConnection> OpenAsync(Transport transport, string path, bool tty, CancellationToken ct)
     {
         var stream = await transport.ConnectAsync(ct);
         try
         {
-            var head = new StringBuilder()
-                .Append($"POST {transport.PathFor(path)} HTTP/1.1\r\n")
-                .Append("Host: flotilla\r\n")
-                .Append("Connection: Upgrade\r\n")
-                .Append("Upgrade: tcp\r\n");
-            if (body is not null)
-            {
-                head.Append("Content-Type: application/json\r\n").Append($"Content-Length: {body.Length}\r\n");
-            }
-            else
-            {
-                head.Append("Content-Length: 0\r\n");
-            }
-
-            head.Append("\r\n");
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()), ct);
-            if (body is not null)
-            {
-                await stream.WriteAsync(body, ct);
-            }
-
+            var request = $"POST {transport.PathFor(path)} HTTP/1.1\r\n" +
+                          "Host: flotilla\r\n" +
+                          "Connection: Upgrade\r\n" +
+                          "Upgrade: tcp\r\n" +
+                          // No body: the daemon's HTTP server upgrades only requests without one.
+                          "Content-Length: 0\r\n" +
+                          "\r\n";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(request), ct);
             await stream.FlushAsync(ct);
-            var (status, headers, leftover) = await ReadHeadAsync(stream, ct);
-            if (status is not (101 or 200))
-            {
-                var text = leftover.Length > 0 ? Encoding.UTF8.GetString(leftover) : "";
-                if (headers.TryGetValue("content-length", out var length) && int.TryParse(length, out var n))
-                {
-                    var rest = new byte[Math.Max(0, n - leftover.Length)];
-                    await stream.ReadExactlyAsync(rest, ct);
-                    text += Encoding.UTF8.GetString(rest);
-                }
 
-                using var response = new HttpResponseMessage((HttpStatusCode)status) { Content = new StringContent(text) };
-                throw await Transport.ErrorAsync(response, ct);
+            var head = await HttpResponseHead.ReadAsync(stream, ct);
+            if (head.Status is not (101 or 200))
+            {
+                throw Transport.Error((HttpStatusCode)head.Status, await head.ReadBodyTextAsync(ct));
             }
 
-            var payload = leftover.Length > 0 ? new PrefixedStream(leftover, stream) : stream;
-            var multiplexed = !tty && !(headers.TryGetValue("content-type", out var type) && type.Contains("raw-stream") && tty);
-            return new HijackedConnection(payload, multiplexed);
+            if (head.Status == 200 && head.Header("transfer-encoding") is not null)
+            {
+                throw new IOException("the daemon answered the attach with a chunked response instead of upgrading the connection");
+            }
+
+            return new HijackedConnection(head.Body, (stream as NetworkStream)?.Socket, IsMultiplexed(head.Header("content-type"), tty));
         }
         catch
         {
@@ -77,62 +63,46 @@ public sealed class HijackedConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>docker names the framing in Content-Type; older daemons leave it to the TTY setting.</summary>
+    internal static bool IsMultiplexed(string? contentType, bool tty) => contentType switch
+    {
+        not null when contentType.Contains("multiplexed-stream", StringComparison.OrdinalIgnoreCase) => true,
+        not null when contentType.Contains("raw-stream", StringComparison.OrdinalIgnoreCase) => false,
+        _ => !tty,
+    };
+
+    /// <summary>Copies the output to <paramref name="stdout"/> and <paramref name="stderr"/> until the stream ends.</summary>
+    public Task CopyOutputToAsync(Stream stdout, Stream stderr, CancellationToken ct) =>
+        Output is { } output ? output.CopyToAsync(stdout, stderr, ct) : _stream.CopyToAsync(stdout, ct);
+
     public async ValueTask WriteInputAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         await _stream.WriteAsync(data, ct);
         await _stream.FlushAsync(ct);
     }
 
-    /// <summary>Tells the container its stdin ended, keeping the output open.</summary>
-    public void CloseInput()
+    /// <summary>Copies <paramref name="input"/> to the container's stdin, then half-closes it so the container sees EOF.</summary>
+    public async Task CopyInputFromAsync(Stream input, CancellationToken ct)
     {
-        var inner = _stream is PrefixedStream p ? p.Inner : _stream;
-        if (inner is System.Net.Sockets.NetworkStream ns)
+        var buffer = new byte[16 * 1024];
+        try
         {
-            ns.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            int n;
+            while ((n = await input.ReadAsync(buffer, ct)) > 0)
+            {
+                await WriteInputAsync(buffer.AsMemory(0, n), ct);
+            }
+
+            CloseInput();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
+        {
+            // The container ended (and the connection with it) before its input did.
         }
     }
+
+    /// <summary>Tells the container its stdin ended, keeping the output open.</summary>
+    public void CloseInput() => _socket?.Shutdown(SocketShutdown.Send);
 
     public ValueTask DisposeAsync() => _stream.DisposeAsync();
-
-    private static async Task<(int Status, Dictionary<string, string> Headers, byte[] Leftover)> ReadHeadAsync(Stream stream, CancellationToken ct)
-    {
-        var buffer = new List<byte>(1024);
-        var one = new byte[1024];
-        while (true)
-        {
-            var n = await stream.ReadAsync(one, ct);
-            if (n == 0)
-            {
-                throw new IOException("the daemon closed the connection before answering");
-            }
-
-            buffer.AddRange(one.AsSpan(0, n));
-            var end = IndexOfHeadEnd(buffer);
-            if (end < 0)
-            {
-                continue;
-            }
-
-            var head = Encoding.ASCII.GetString(buffer.GetRange(0, end).ToArray());
-            var lines = head.Split("\r\n");
-            var status = int.Parse(lines[0].Split(' ')[1]);
-            var headers = lines.Skip(1).Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
-                .GroupBy(p => p[0].Trim().ToLowerInvariant()).ToDictionary(g => g.Key, g => g.First()[1].Trim());
-            return (status, headers, buffer.GetRange(end + 4, buffer.Count - end - 4).ToArray());
-        }
-    }
-
-    private static int IndexOfHeadEnd(List<byte> b)
-    {
-        for (var i = 0; i + 3 < b.Count; i++)
-        {
-            if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n')
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
 }

@@ -3,6 +3,7 @@ using Flotilla.Client.Models;
 
 namespace Flotilla.Client;
 
+/// <summary>/images/…: the node's image store.</summary>
 public sealed class ImagesClient
 {
     private readonly Transport _transport;
@@ -21,13 +22,23 @@ public sealed class ImagesClient
         return (await response.Content.ReadFromJsonAsync(FlotillaJsonContext.Default.ListImageDeleteResponseItem, ct))!;
     }
 
-    /// <summary>docker import: a root filesystem tarball (plain or gzipped) becomes a one-layer image. Returns its id.</summary>
-    public async Task<string> ImportAsync(Stream tarball, string? reference, IEnumerable<string>? changes = null, CancellationToken ct = default)
+    /// <summary>
+    /// docker import: a root filesystem tarball (plain or gzipped) becomes a one-layer image, tagged
+    /// <paramref name="repository"/>[:<paramref name="tag"/>] when given (the repository may carry the tag itself).
+    /// <paramref name="changes"/> are Dockerfile instructions (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL). Returns the image id.
+    /// </summary>
+    public async Task<string> ImportAsync(Stream tarball, string? repository = null, string? tag = null, IEnumerable<string>? changes = null,
+        CancellationToken ct = default)
     {
         var query = "images/create?fromSrc=-";
-        if (reference is not null)
+        if (repository is not null)
         {
-            query += "&repo=" + Uri.EscapeDataString(reference);
+            query += "&repo=" + Uri.EscapeDataString(repository);
+        }
+
+        if (tag is not null)
+        {
+            query += "&tag=" + Uri.EscapeDataString(tag);
         }
 
         foreach (var change in changes ?? [])

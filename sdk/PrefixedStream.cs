@@ -5,8 +5,6 @@ internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
 {
     private int _offset;
 
-    public Stream Inner => inner;
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
     {
         if (_offset < prefix.Length)
@@ -33,4 +31,12 @@ internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
     public override ValueTask DisposeAsync() => inner.DisposeAsync();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+    }
 }

@@ -2,6 +2,7 @@ using Flotilla.Client.Models;
 
 namespace Flotilla.Client;
 
+/// <summary>/_ping, /version, /info.</summary>
 public sealed class SystemClient
 {
     private readonly Transport _transport;

@@ -38,13 +38,20 @@ internal sealed class Transport : IDisposable
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new DaemonUnavailableException(Options.SocketPath, e);
+            throw DaemonUnavailableException.For(Options.SocketPath, e);
         }
     }
 
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct,
         HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
+        // Said before HttpClient is involved: its failure path (exceptions wrapped through its pipeline) costs a
+        // few milliseconds, which is most of the time a CLI takes to report that no daemon runs.
+        if (!File.Exists(Options.SocketPath))
+        {
+            throw DaemonUnavailableException.For(Options.SocketPath, new FileNotFoundException("no such socket", Options.SocketPath));
+        }
+
         using var request = new HttpRequestMessage(method, PathFor(path)) { Content = content };
         HttpResponseMessage response;
         try
@@ -91,20 +98,23 @@ internal sealed class Transport : IDisposable
         return content;
     }
 
-    public static async Task<FlotillaApiException> ErrorAsync(HttpResponseMessage response, CancellationToken ct)
+    public static async Task<FlotillaApiException> ErrorAsync(HttpResponseMessage response, CancellationToken ct) =>
+        Error(response.StatusCode, await response.Content.ReadAsStringAsync(ct));
+
+    /// <summary>The daemon's explanation from an error body ({"message": "..."}), or the body itself.</summary>
+    public static FlotillaApiException Error(HttpStatusCode status, string body)
     {
-        var text = await response.Content.ReadAsStringAsync(ct);
-        string message;
+        string? message;
         try
         {
-            message = JsonSerializer.Deserialize(text, FlotillaJsonContext.Default.ErrorResponse)?.Message ?? text;
+            message = JsonSerializer.Deserialize(body, FlotillaJsonContext.Default.ErrorResponse)?.Message;
         }
         catch (JsonException)
         {
-            message = text;
+            message = body;
         }
 
-        return new FlotillaApiException(response.StatusCode, string.IsNullOrWhiteSpace(message) ? $"{(int)response.StatusCode} {response.ReasonPhrase}" : message);
+        return new FlotillaApiException(status, string.IsNullOrWhiteSpace(message) ? $"the daemon answered {(int)status} {status} without an explanation" : message.Trim());
     }
 
     public void Dispose() => _http.Dispose();

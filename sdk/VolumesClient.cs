@@ -2,6 +2,7 @@ using Flotilla.Client.Models;
 
 namespace Flotilla.Client;
 
+/// <summary>/volumes/…: named volumes.</summary>
 public sealed class VolumesClient
 {
     private readonly Transport _transport;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Flotilla.Client;
 
@@ -14,7 +15,7 @@ public static class Cli
         Recursive = true,
     };
 
-    public static readonly Option<string?> Format = new("--format", "-f")
+    public static readonly Option<string?> Format = new("--format")
     {
         Description = "Output format: table (default) or json",
     };
@@ -37,18 +38,20 @@ public static class Cli
         var other => throw new ArgumentException($"--format '{other}' is not supported: use table or json"),
     };
 
-    public static void PrintJson<T>(T value, JsonTypeInfo<T> type)
-    {
-        var text = JsonSerializer.Serialize(value, type);
-        using var doc = JsonDocument.Parse(text);
-        using var stdout = Console.OpenStandardOutput();
-        using (var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
-        {
-            doc.WriteTo(writer);
-        }
+    /// <summary>Errors go to stderr as "flotilla: MESSAGE".</summary>
+    public static void PrintError(string message) => Console.Error.WriteLine($"flotilla: {message}");
 
-        stdout.Write("\n"u8);
-    }
+    private static readonly JsonSerializerOptions Printed = new()
+    {
+        WriteIndented = true,
+        IndentSize = 4,
+        // Commands contain shell text: print "2>&1" as it is, as docker does, not as \u0026.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static void PrintJson<T>(T value, JsonTypeInfo<T> type) => PrintJson(JsonSerializer.SerializeToNode(value, type));
+
+    public static void PrintJson(JsonNode? node) => Console.Out.Write((node?.ToJsonString(Printed) ?? "null") + "\n");
 
     public static Command Verb(string name, string description, params Symbol[] symbols)
     {
@@ -66,6 +69,38 @@ public static class Cli
             }
         }
 
+        return command;
+    }
+
+    /// <summary>
+    /// A verb that acts on each named target in turn and prints its name, as docker's stop/kill/rm do; a failure is
+    /// reported and the rest still run; the exit code is 1 if any failed.
+    /// </summary>
+    public static Command ForEach(string name, string description, string targetName, Func<FlotillaClient, string, ParseResult, CancellationToken, Task> act,
+        params Option[] options)
+    {
+        var targets = new Argument<string[]>(targetName) { Arity = ArgumentArity.OneOrMore };
+        var command = Verb(name, description, [.. options, targets]);
+        command.SetAction(async (parse, ct) =>
+        {
+            using var client = Client(parse);
+            var failed = 0;
+            foreach (var target in parse.GetValue(targets)!)
+            {
+                try
+                {
+                    await act(client, target, parse, ct);
+                    Console.WriteLine(target);
+                }
+                catch (FlotillaApiException e)
+                {
+                    PrintError(e.Message);
+                    failed = 1;
+                }
+            }
+
+            return failed;
+        });
         return command;
     }
 }

@@ -1,5 +1,9 @@
 using System.CommandLine;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Flotilla.Cli.Output;
+using Flotilla.Cli.Parsing;
 using Flotilla.Client;
 using Flotilla.Client.Models;
 
@@ -8,6 +12,7 @@ namespace Flotilla.Cli.Commands;
 /// <summary>ps, logs, stop, kill, rm, inspect, wait, exec.</summary>
 public static class ContainerCommands
 {
+    /// <summary>exec's options that take a separate value (see <see cref="CommandLineSplit"/>).</summary>
     public static readonly HashSet<string> ExecValuedOptions = ["-e", "--env", "-w", "--workdir", "-u", "--user", "-H", "--host"];
 
     public static IEnumerable<Command> Create(Func<string[]> execCommand) =>
@@ -20,25 +25,20 @@ public static class ContainerCommands
         var command = Cli.Verb("ps", "List containers", all, quiet, Cli.Format);
         command.SetAction(async (parse, ct) =>
         {
+            var json = Cli.Json(parse);
             using var client = Cli.Client(parse);
             var list = await client.Containers.ListAsync(parse.GetValue(all), ct);
             if (parse.GetValue(quiet))
             {
                 list.ForEach(c => Console.WriteLine(Humanize.ShortId(c.Id)));
             }
-            else if (Cli.Json(parse))
+            else if (json)
             {
                 Cli.PrintJson(list, FlotillaJsonContext.Default.ListContainerSummary);
             }
             else
             {
-                var now = DateTimeOffset.UtcNow;
-                Console.Write(Table.Render(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"],
-                    list.Select(c => (IReadOnlyList<string>)
-                    [
-                        Humanize.ShortId(c.Id), c.Image, Quote(c.Command), Humanize.Ago(DateTimeOffset.FromUnixTimeSeconds(c.Created), now),
-                        c.Status, "", string.Join(",", c.Names.Select(n => n.TrimStart('/'))),
-                    ])));
+                Console.Write(PsTable(list, DateTimeOffset.UtcNow));
             }
 
             return 0;
@@ -46,21 +46,33 @@ public static class ContainerCommands
         return command;
     }
 
-    private static string Quote(string command) => "\"" + (command.Length > 20 ? command[..19] + "…" : command) + "\"";
+    public static string PsTable(IEnumerable<ContainerSummary> containers, DateTimeOffset now) =>
+        Table.Render(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"],
+            containers.Select(c => (IReadOnlyList<string>)
+            [
+                Humanize.ShortId(c.Id), c.Image, Humanize.Command(c.Command), Humanize.Ago(DateTimeOffset.FromUnixTimeSeconds(c.Created), now),
+                c.Status, "", string.Join(",", c.Names.Select(n => n.TrimStart('/'))),
+            ]));
 
     private static Command Logs()
     {
         var follow = new Option<bool>("--follow", "-f") { Description = "Follow log output" };
         var timestamps = new Option<bool>("--timestamps", "-t") { Description = "Show timestamps" };
-        var tail = new Option<string>("--tail", "-n") { Description = "Number of lines to show from the end (default all)", DefaultValueFactory = _ => "all" };
+        var tail = new Option<string>("--tail", "-n") { Description = "Number of lines to show from the end of the logs (default all)", DefaultValueFactory = _ => "all" };
         var container = new Argument<string>("container");
         var command = Cli.Verb("logs", "Fetch the logs of a container", follow, timestamps, tail, container);
         command.SetAction(async (parse, ct) =>
         {
+            var lines = parse.GetValue(tail)!;
+            if (lines != "all" && !(int.TryParse(lines, out var n) && n >= 0))
+            {
+                throw new FormatException($"invalid --tail value '{lines}': give a number of lines or \"all\"");
+            }
+
             using var client = Cli.Client(parse);
             await using var stdout = Console.OpenStandardOutput();
             await using var stderr = Console.OpenStandardError();
-            await foreach (var frame in client.Containers.LogsAsync(parse.GetValue(container)!, parse.GetValue(follow), parse.GetValue(timestamps), parse.GetValue(tail)!, ct))
+            await foreach (var frame in client.Containers.LogsAsync(parse.GetValue(container)!, parse.GetValue(follow), parse.GetValue(timestamps), lines, ct))
             {
                 var target = frame.Stream == OutputStream.Stderr ? stderr : stdout;
                 await target.WriteAsync(frame.Data, ct);
@@ -75,20 +87,23 @@ public static class ContainerCommands
     private static Command Stop()
     {
         var time = new Option<int?>("--time", "-t") { Description = "Seconds to wait before killing the container (default 10)" };
-        return ForEach("stop", "Stop one or more running containers", (client, id, parse, ct) => client.Containers.StopAsync(id, parse.GetValue(time), ct), time);
+        return Cli.ForEach("stop", "Stop one or more running containers", "containers",
+            (client, id, parse, ct) => client.Containers.StopAsync(id, parse.GetValue(time), ct), time);
     }
 
     private static Command Kill()
     {
         var signal = new Option<string>("--signal", "-s") { Description = "Signal to send (default KILL)", DefaultValueFactory = _ => "KILL" };
-        return ForEach("kill", "Kill one or more running containers", (client, id, parse, ct) => client.Containers.KillAsync(id, parse.GetValue(signal)!, ct), signal);
+        return Cli.ForEach("kill", "Kill one or more running containers", "containers",
+            (client, id, parse, ct) => client.Containers.KillAsync(id, parse.GetValue(signal)!, ct), signal);
     }
 
     private static Command Rm()
     {
         var force = new Option<bool>("--force", "-f") { Description = "Force the removal of a running container (uses SIGKILL)" };
         var volumes = new Option<bool>("--volumes", "-v") { Description = "Remove anonymous volumes associated with the container" };
-        return ForEach("rm", "Remove one or more containers", (client, id, parse, ct) => client.Containers.RemoveAsync(id, parse.GetValue(force), parse.GetValue(volumes), ct), force, volumes);
+        return Cli.ForEach("rm", "Remove one or more containers", "containers",
+            (client, id, parse, ct) => client.Containers.RemoveAsync(id, parse.GetValue(force), parse.GetValue(volumes), ct), force, volumes);
     }
 
     private static Command Wait()
@@ -107,7 +122,7 @@ public static class ContainerCommands
                 }
                 catch (FlotillaApiException e)
                 {
-                    Console.Error.WriteLine($"Error response from daemon: {e.Message}");
+                    Cli.PrintError(e.Message);
                     failed = 1;
                 }
             }
@@ -117,32 +132,62 @@ public static class ContainerCommands
         return command;
     }
 
+    /// <summary>docker inspect: each name is looked up as a container, then as an image, then as a volume.</summary>
     private static Command Inspect()
     {
-        var targets = new Argument<string[]>("containers") { Arity = ArgumentArity.OneOrMore };
-        var command = Cli.Verb("inspect", "Show low-level information on containers", targets, Cli.Format);
+        var targets = new Argument<string[]>("names") { Arity = ArgumentArity.OneOrMore };
+        var command = Cli.Verb("inspect", "Show low-level information on containers, images or volumes (JSON)", targets, Cli.Format);
         command.SetAction(async (parse, ct) =>
         {
+            Cli.Json(parse);
             using var client = Cli.Client(parse);
-            var results = new List<ContainerInspect>();
+            var results = new JsonArray();
             var failed = 0;
-            foreach (var id in parse.GetValue(targets)!)
+            foreach (var name in parse.GetValue(targets)!)
             {
-                try
+                if (await FindAsync(client, name, ct) is { } found)
                 {
-                    results.Add(await client.Containers.InspectAsync(id, ct));
+                    results.Add(found);
                 }
-                catch (FlotillaApiException e)
+                else
                 {
-                    Console.Error.WriteLine($"Error response from daemon: {e.Message}");
+                    Cli.PrintError($"No such object: {name}");
                     failed = 1;
                 }
             }
 
-            Cli.PrintJson(results, FlotillaJsonContext.Default.ListContainerInspect);
+            Cli.PrintJson(results);
             return failed;
         });
         return command;
+    }
+
+    private static async Task<JsonNode?> FindAsync(FlotillaClient client, string name, CancellationToken ct)
+    {
+        try
+        {
+            return JsonSerializer.SerializeToNode(await client.Containers.InspectAsync(name, ct), FlotillaJsonContext.Default.ContainerInspect);
+        }
+        catch (FlotillaApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+
+        try
+        {
+            return JsonSerializer.SerializeToNode(await client.Images.InspectAsync(name, ct), FlotillaJsonContext.Default.ImageInspect);
+        }
+        catch (FlotillaApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
+        {
+        }
+
+        try
+        {
+            return JsonSerializer.SerializeToNode(await client.Volumes.InspectAsync(name, ct), FlotillaJsonContext.Default.Volume);
+        }
+        catch (FlotillaApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
+        {
+            return null;
+        }
     }
 
     private static Command Exec(Func<string[]> execCommand)
@@ -150,78 +195,30 @@ public static class ContainerCommands
         var env = new Option<string[]>("--env", "-e") { Description = "Set an environment variable (KEY=value)" };
         var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the container" };
         var user = new Option<string?>("--user", "-u") { Description = "User (name|uid[:group|gid])" };
-        var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep stdin open" };
+        var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep stdin open and pass it to the command" };
         var container = new Argument<string>("container");
-        var command = Cli.Verb("exec", "Run a command in a running container", env, workdir, user, interactive, container);
+        var command = Cli.Verb("exec", "Run a command in a running container (arguments after CONTAINER are the command)",
+            env, workdir, user, interactive, container);
         command.SetAction(async (parse, ct) =>
         {
             var cmd = execCommand();
             if (cmd.Length == 0)
             {
-                throw new ArgumentException("exec needs a command to run after the container name");
+                throw new ArgumentException("exec needs a command to run after the container name: flotilla exec CONTAINER COMMAND [ARG...]");
             }
 
-            using var client = Cli.Client(parse);
-            var exec = await client.Containers.CreateExecAsync(parse.GetValue(container)!, new ExecCreateRequest
+            var request = new ExecCreateRequest
             {
                 Cmd = [.. cmd],
-                Env = [.. parse.GetValue(env) ?? []],
+                Env = [.. (parse.GetValue(env) ?? []).Select(e => EnvironmentSpec.Parse(e, Environment.GetEnvironmentVariable)).OfType<string>()],
                 WorkingDir = parse.GetValue(workdir),
                 User = parse.GetValue(user),
-                AttachStdin = parse.GetValue(interactive),
-            }, ct);
-            await using (var connection = await client.Containers.StartExecAsync(exec.Id, false, ct))
-            {
-                if (parse.GetValue(interactive))
-                {
-                    _ = Task.Run(async () =>
-                    {
-                        await using var stdin = Console.OpenStandardInput();
-                        var buffer = new byte[16384];
-                        int n;
-                        while ((n = await stdin.ReadAsync(buffer, ct)) > 0)
-                        {
-                            await connection.WriteInputAsync(buffer.AsMemory(0, n), ct);
-                        }
-
-                        connection.CloseInput();
-                    }, ct);
-                }
-
-                await using var stdout = Console.OpenStandardOutput();
-                await using var stderr = Console.OpenStandardError();
-                await connection.Output!.CopyToAsync(stdout, stderr, ct);
-            }
-
-            return (await client.Containers.InspectExecAsync(exec.Id, ct)).ExitCode ?? 126;
-        });
-        return command;
-    }
-
-    /// <summary>A verb that acts on each named container in turn, printing the name as docker does.</summary>
-    private static Command ForEach(string name, string description, Func<FlotillaClient, string, ParseResult, CancellationToken, Task> act, params Option[] options)
-    {
-        var targets = new Argument<string[]>("containers") { Arity = ArgumentArity.OneOrMore };
-        var command = Cli.Verb(name, description, [.. options, targets]);
-        command.SetAction(async (parse, ct) =>
-        {
+            };
             using var client = Cli.Client(parse);
-            var failed = 0;
-            foreach (var id in parse.GetValue(targets)!)
-            {
-                try
-                {
-                    await act(client, id, parse, ct);
-                    Console.WriteLine(id);
-                }
-                catch (FlotillaApiException e)
-                {
-                    Console.Error.WriteLine($"Error response from daemon: {e.Message}");
-                    failed = 1;
-                }
-            }
-
-            return failed;
+            await using var stdout = Console.OpenStandardOutput();
+            await using var stderr = Console.OpenStandardError();
+            var stdin = parse.GetValue(interactive) ? Console.OpenStandardInput() : null;
+            return await client.Containers.ExecAsync(parse.GetValue(container)!, request, stdout, stderr, stdin, ct);
         });
         return command;
     }

@@ -25,35 +25,40 @@ public static class ImageCommands
         var command = Cli.Verb(name, "List images", quiet, Cli.Format);
         command.SetAction(async (parse, ct) =>
         {
+            var json = Cli.Json(parse);
             using var client = Cli.Client(parse);
             var images = await client.Images.ListAsync(ct);
             if (parse.GetValue(quiet))
             {
                 images.ForEach(i => Console.WriteLine(Humanize.ShortId(i.Id)));
             }
-            else if (Cli.Json(parse))
+            else if (json)
             {
                 Cli.PrintJson(images, FlotillaJsonContext.Default.ListImageSummary);
             }
             else
             {
-                var now = DateTimeOffset.UtcNow;
-                var rows = images.SelectMany(i => (i.RepoTags.Count == 0 ? ["<none>:<none>"] : i.RepoTags).Select(tag =>
-                {
-                    var colon = tag.LastIndexOf(':');
-                    return (IReadOnlyList<string>)
-                    [
-                        tag[..colon], tag[(colon + 1)..], Humanize.ShortId(i.Id),
-                        Humanize.Ago(DateTimeOffset.FromUnixTimeSeconds(i.Created), now), Humanize.Size(i.Size),
-                    ];
-                }));
-                Console.Write(Table.Render(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows));
+                Console.Write(ImagesTable(images, DateTimeOffset.UtcNow));
             }
 
             return 0;
         });
         return command;
     }
+
+    /// <summary>One row per tag, as docker images prints; an untagged image is "&lt;none&gt; &lt;none&gt;".</summary>
+    public static string ImagesTable(IEnumerable<ImageSummary> images, DateTimeOffset now) =>
+        Table.Render(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], images.SelectMany(i =>
+            (i.RepoTags.Count == 0 ? ["<none>:<none>"] : i.RepoTags).Select(tag =>
+            {
+                // The tag follows the last colon after the last slash (a registry host may carry a port).
+                var colon = tag.LastIndexOf(':');
+                var (repository, t) = colon > tag.LastIndexOf('/') ? (tag[..colon], tag[(colon + 1)..]) : (tag, "<none>");
+                return (IReadOnlyList<string>)
+                [
+                    repository, t, Humanize.ShortId(i.Id), Humanize.Ago(DateTimeOffset.FromUnixTimeSeconds(i.Created), now), Humanize.Size(i.Size),
+                ];
+            })));
 
     private static Command Remove(string name)
     {
@@ -75,7 +80,7 @@ public static class ImageCommands
                 }
                 catch (FlotillaApiException e)
                 {
-                    Console.Error.WriteLine($"Error response from daemon: {e.Message}");
+                    Cli.PrintError(e.Message);
                     failed = 1;
                 }
             }
@@ -88,18 +93,28 @@ public static class ImageCommands
     private static Command Inspect()
     {
         var images = new Argument<string[]>("images") { Arity = ArgumentArity.OneOrMore };
-        var command = Cli.Verb("inspect", "Show low-level information on images", images, Cli.Format);
+        var command = Cli.Verb("inspect", "Show low-level information on images (JSON)", images, Cli.Format);
         command.SetAction(async (parse, ct) =>
         {
+            Cli.Json(parse);
             using var client = Cli.Client(parse);
             var results = new List<ImageInspect>();
+            var failed = 0;
             foreach (var image in parse.GetValue(images)!)
             {
-                results.Add(await client.Images.InspectAsync(image, ct));
+                try
+                {
+                    results.Add(await client.Images.InspectAsync(image, ct));
+                }
+                catch (FlotillaApiException e)
+                {
+                    Cli.PrintError(e.Message);
+                    failed = 1;
+                }
             }
 
             Cli.PrintJson(results, FlotillaJsonContext.Default.ListImageInspect);
-            return 0;
+            return failed;
         });
         return command;
     }
@@ -115,7 +130,7 @@ public static class ImageCommands
             using var client = Cli.Client(parse);
             var path = parse.GetValue(file)!;
             await using var input = path == "-" ? Console.OpenStandardInput() : OpenInput(path);
-            Console.WriteLine(await client.Images.ImportAsync(input, parse.GetValue(reference), parse.GetValue(change), ct));
+            Console.WriteLine(await client.Images.ImportAsync(input, parse.GetValue(reference), changes: parse.GetValue(change), ct: ct));
             return 0;
         });
         return command;
@@ -158,5 +173,5 @@ public static class ImageCommands
     }
 
     private static FileStream OpenInput(string path) =>
-        File.Exists(path) ? File.OpenRead(path) : throw new FileNotFoundException($"open {path}: no such file");
+        File.Exists(path) ? File.OpenRead(path) : throw new FileNotFoundException($"cannot read '{path}': no such file (give a tar archive, or - for stdin)");
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Flotilla.Cli.Parsing;
+using Flotilla.Client;
 using Flotilla.Client.Models;
 
 namespace Flotilla.Cli.Commands;
@@ -7,68 +8,85 @@ namespace Flotilla.Cli.Commands;
 /// <summary>flotilla run: create, attach, start and wait, with docker's flags.</summary>
 public static class RunCommand
 {
+    /// <summary>run's options that take a separate value (see <see cref="CommandLineSplit"/>).</summary>
     public static readonly HashSet<string> ValuedOptions =
-        ["--name", "-e", "--env", "-w", "--workdir", "-u", "--user", "-v", "--volume", "--memory", "-m", "--cpus", "--runtime", "-H", "--host", "--hostname", "-l", "--label", "--entrypoint"];
+    [
+        "--name", "-e", "--env", "-w", "--workdir", "-u", "--user", "-v", "--volume", "--memory", "-m", "--cpus", "--runtime",
+        "-H", "--host", "--hostname", "-l", "--label", "--entrypoint",
+    ];
 
     public static Command Create(Func<string[]> containerCommand)
     {
         var detach = new Option<bool>("--detach", "-d") { Description = "Run in the background and print the container id" };
         var rm = new Option<bool>("--rm") { Description = "Remove the container when it exits" };
         var name = new Option<string?>("--name") { Description = "Name the container" };
-        var env = new Option<string[]>("--env", "-e") { Description = "Set an environment variable (KEY=value)" };
+        var env = new Option<string[]>("--env", "-e") { Description = "Set an environment variable (KEY=value, or KEY to pass on this shell's value)" };
         var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the container" };
         var user = new Option<string?>("--user", "-u") { Description = "User (name|uid[:group|gid])" };
-        var volume = new Option<string[]>("--volume", "-v") { Description = "Mount a volume or host path (SRC:DST[:ro])" };
+        var volume = new Option<string[]>("--volume", "-v") { Description = "Mount a named volume or a host path (SOURCE:DESTINATION[:ro])" };
         var memory = new Option<string?>("--memory", "-m") { Description = "Memory limit (e.g. 16m, 1g)" };
         var cpus = new Option<string?>("--cpus") { Description = "Number of CPUs (e.g. 0.5)" };
-        var runtime = new Option<string?>("--runtime") { Description = "Runtime to use (linux, kvm, ...)" };
+        var runtime = new Option<string?>("--runtime") { Description = "Runtime to use for this container" };
         var hostname = new Option<string?>("--hostname") { Description = "Container host name" };
         var label = new Option<string[]>("--label", "-l") { Description = "Set a label (KEY=value)" };
         var entrypoint = new Option<string?>("--entrypoint") { Description = "Override the image's entrypoint" };
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep stdin open and pass it to the container" };
         var image = new Argument<string>("image") { Description = "Image to run" };
-        var command = Cli.Verb("run", "Create and run a new container from an image",
+        var command = Cli.Verb("run", "Create and run a new container from an image (arguments after IMAGE are its command)",
             detach, rm, name, env, workdir, user, volume, memory, cpus, runtime, hostname, label, entrypoint, interactive, image);
 
         command.SetAction(async (parse, ct) =>
         {
             var cmd = containerCommand();
+            var attach = !parse.GetValue(detach);
+            var cwd = Directory.GetCurrentDirectory();
             var request = new ContainerCreateRequest
             {
                 Image = parse.GetValue(image)!,
                 Cmd = cmd.Length > 0 ? [.. cmd] : null,
                 Entrypoint = parse.GetValue(entrypoint) is { } ep ? (ep.Length == 0 ? [] : [ep]) : null,
-                Env = [.. parse.GetValue(env) ?? []],
+                Env = [.. (parse.GetValue(env) ?? []).Select(e => EnvironmentSpec.Parse(e, Environment.GetEnvironmentVariable)).OfType<string>()],
                 WorkingDir = parse.GetValue(workdir),
                 User = parse.GetValue(user),
                 Hostname = parse.GetValue(hostname),
-                Labels = (parse.GetValue(label) ?? []).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p.Length == 2 ? p[1] : ""),
+                Labels = EnvironmentSpec.Labels(parse.GetValue(label) ?? []),
                 OpenStdin = parse.GetValue(interactive),
-                AttachStdin = parse.GetValue(interactive),
-                AttachStdout = !parse.GetValue(detach),
-                AttachStderr = !parse.GetValue(detach),
+                AttachStdin = parse.GetValue(interactive) && attach,
+                StdinOnce = parse.GetValue(interactive) && attach,
+                AttachStdout = attach,
+                AttachStderr = attach,
                 HostConfig = new HostConfig
                 {
                     AutoRemove = parse.GetValue(rm),
-                    Binds = [.. parse.GetValue(volume) ?? []],
+                    Binds = [.. (parse.GetValue(volume) ?? []).Select(v => VolumeSpec.Parse(v, cwd).ToBind())],
                     Memory = parse.GetValue(memory) is { } m ? MemorySize.Parse(m) : 0,
                     NanoCpus = parse.GetValue(cpus) is { } c ? MemorySize.ParseCpus(c) : 0,
                     Runtime = parse.GetValue(runtime),
                 },
             };
+
             using var client = Cli.Client(parse);
-            if (parse.GetValue(detach))
+            var id = (await client.Containers.CreateAsync(request, parse.GetValue(name), ct)).Id;
+            if (!attach)
             {
-                var created = await client.Containers.CreateAsync(request, parse.GetValue(name), ct);
-                await client.Containers.StartAsync(created.Id, ct);
-                Console.WriteLine(created.Id);
+                try
+                {
+                    await client.Containers.StartAsync(id, ct);
+                }
+                catch (FlotillaApiException e)
+                {
+                    throw new ContainerStartException(id, e);
+                }
+
+                Console.WriteLine(id);
                 return 0;
             }
 
+            using var signals = new SignalProxy(client, id);
             await using var stdout = Console.OpenStandardOutput();
             await using var stderr = Console.OpenStandardError();
-            var stdin = request.OpenStdin ? Console.OpenStandardInput() : null;
-            return await client.Containers.RunAsync(request, stdout, stderr, stdin, parse.GetValue(name), ct);
+            var stdin = request.AttachStdin ? Console.OpenStandardInput() : null;
+            return await client.Containers.StartAttachedAsync(id, parse.GetValue(rm), request.Tty, stdout, stderr, stdin, ct);
         });
         return command;
     }

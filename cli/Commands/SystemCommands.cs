@@ -60,27 +60,53 @@ public static class SystemCommands
         var command = Cli.Verb("version", "Show the client and daemon versions", Cli.Format);
         command.SetAction(async (parse, ct) =>
         {
+            var json = Cli.Json(parse);
             using var client = Cli.Client(parse);
-            var server = await client.System.VersionAsync(ct);
-            if (Cli.Json(parse))
+            if (json)
             {
-                Cli.PrintJson(server, FlotillaJsonContext.Default.VersionResponse);
+                Cli.PrintJson(await client.System.VersionAsync(ct), FlotillaJsonContext.Default.VersionResponse);
                 return 0;
             }
 
-            Console.WriteLine($"""
+            // The client's half is printed before the daemon is asked, so it shows even when no daemon answers.
+            Console.Write($"""
                 Client:
                  Version:     {typeof(SystemCommands).Assembly.GetName().Version?.ToString(3)}
                  API version: {client.Options.ApiVersion}
+                 OS/Arch:     linux/{Architecture()}
 
+
+                """);
+            Console.Out.Flush();
+            var server = await client.System.VersionAsync(ct);
+            Console.WriteLine($"""
                 Server:
                  Version:     {server.Version}
                  API version: {server.ApiVersion} (minimum version {server.MinAPIVersion})
                  Runtime:     {server.GoVersion}
                  OS/Arch:     {server.Os}/{server.Arch}
+                 Kernel:      {server.KernelVersion}
                 """);
+            if (server.GitCommit.Length > 0)
+            {
+                Console.WriteLine($" Git commit:  {server.GitCommit}");
+            }
+
+            foreach (var component in server.Components.Where(c => c.Name != "Engine"))
+            {
+                Console.WriteLine($" {component.Name}:\n  Version:    {component.Version}");
+            }
+
             return 0;
         });
         return command;
     }
+
+    /// <summary>Go's names for architectures, as docker prints them.</summary>
+    private static string Architecture() => System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.X64 => "amd64",
+        System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
+        var other => other.ToString().ToLowerInvariant(),
+    };
 }

@@ -31,7 +31,7 @@ public static class VolumeCommands
             {
                 Name = parse.GetValue(name),
                 Driver = parse.GetValue(driver),
-                Labels = (parse.GetValue(label) ?? []).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p.Length == 2 ? p[1] : ""),
+                Labels = Parsing.EnvironmentSpec.Labels(parse.GetValue(label) ?? []),
             }, ct);
             Console.WriteLine(volume.Name);
             return 0;
@@ -45,13 +45,14 @@ public static class VolumeCommands
         var command = Cli.Verb("ls", "List volumes", quiet, Cli.Format);
         command.SetAction(async (parse, ct) =>
         {
+            var json = Cli.Json(parse);
             using var client = Cli.Client(parse);
             var volumes = (await client.Volumes.ListAsync(ct)).ToList();
             if (parse.GetValue(quiet))
             {
                 volumes.ForEach(v => Console.WriteLine(v.Name));
             }
-            else if (Cli.Json(parse))
+            else if (json)
             {
                 Cli.PrintJson(volumes, FlotillaJsonContext.Default.ListVolume);
             }
@@ -71,15 +72,25 @@ public static class VolumeCommands
         var command = Cli.Verb("inspect", "Display detailed information on volumes", names, Cli.Format);
         command.SetAction(async (parse, ct) =>
         {
+            Cli.Json(parse);
             using var client = Cli.Client(parse);
             var result = new List<Volume>();
+            var failed = 0;
             foreach (var n in parse.GetValue(names)!)
             {
-                result.Add(await client.Volumes.InspectAsync(n, ct));
+                try
+                {
+                    result.Add(await client.Volumes.InspectAsync(n, ct));
+                }
+                catch (FlotillaApiException e)
+                {
+                    Cli.PrintError(e.Message);
+                    failed = 1;
+                }
             }
 
             Cli.PrintJson(result, FlotillaJsonContext.Default.ListVolume);
-            return 0;
+            return failed;
         });
         return command;
     }
@@ -87,28 +98,7 @@ public static class VolumeCommands
     private static Command Remove()
     {
         var force = new Option<bool>("--force", "-f") { Description = "Force the removal" };
-        var names = new Argument<string[]>("volumes") { Arity = ArgumentArity.OneOrMore };
-        var command = Cli.Verb("rm", "Remove one or more volumes", force, names);
-        command.SetAction(async (parse, ct) =>
-        {
-            using var client = Cli.Client(parse);
-            var failed = 0;
-            foreach (var n in parse.GetValue(names)!)
-            {
-                try
-                {
-                    await client.Volumes.RemoveAsync(n, parse.GetValue(force), ct);
-                    Console.WriteLine(n);
-                }
-                catch (FlotillaApiException e)
-                {
-                    Console.Error.WriteLine($"Error response from daemon: {e.Message}");
-                    failed = 1;
-                }
-            }
-
-            return failed;
-        });
-        return command;
+        return Cli.ForEach("rm", "Remove one or more volumes", "volumes",
+            (client, name, parse, ct) => client.Volumes.RemoveAsync(name, parse.GetValue(force), ct), force);
     }
 }

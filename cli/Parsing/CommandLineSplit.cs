@@ -2,40 +2,51 @@ namespace Flotilla.Cli.Parsing;
 
 /// <summary>
 /// docker stops reading its own options at the first positional argument of `run` (the image) and `exec` (the
-/// container): what follows belongs to the container's command, dashes included.
+/// container): what follows is the container's command, dashes included, so it must not reach our parser.
 /// </summary>
 public static class CommandLineSplit
 {
-    /// <summary>Splits after the first positional argument of <paramref name="verb"/>; options that take a value are named in <paramref name="valued"/>.</summary>
-    public static (string[] Ours, string[] Container) Split(string[] args, string verb, ISet<string> valued)
+    /// <summary>Global options that take a value (they may come before the verb).</summary>
+    private static readonly HashSet<string> GlobalValued = ["-H", "--host"];
+
+    /// <summary>
+    /// Splits <paramref name="args"/> into what flotilla parses and the container's command. <paramref name="verbs"/>
+    /// names the verbs that end their options at their first positional argument, with the options of each that
+    /// take a separate value (so that a value is not taken for the image).
+    /// </summary>
+    public static (string[] Ours, string[] Container) Split(string[] args, IReadOnlyDictionary<string, ISet<string>> verbs)
     {
-        var start = Array.IndexOf(args, verb);
-        if (start < 0)
+        var i = SkipOptions(args, 0, GlobalValued);
+        if (i >= args.Length || !verbs.TryGetValue(args[i], out var valued))
         {
             return (args, []);
         }
 
-        for (var i = start + 1; i < args.Length; i++)
+        var positional = SkipOptions(args, i + 1, valued);
+        if (positional >= args.Length)
         {
-            var a = args[i];
-            if (a == "--")
-            {
-                return ([.. args[..i], .. args.Skip(i + 1).Take(1)], args[(i + 2)..]);
-            }
-
-            if (a.StartsWith('-') && a.Length > 1)
-            {
-                if (valued.Contains(a))
-                {
-                    i++;
-                }
-
-                continue;
-            }
-
-            return (args[..(i + 1)], args[(i + 1)..]);
+            return (args, []);
         }
 
-        return (args, []);
+        if (args[positional] == "--")
+        {
+            // "--" ends the options; the word after it is the image (or container).
+            var ours = args[..positional].Concat(args.Skip(positional + 1).Take(1)).ToArray();
+            return (ours, args.Length > positional + 2 ? args[(positional + 2)..] : []);
+        }
+
+        return (args[..(positional + 1)], args[(positional + 1)..]);
+    }
+
+    /// <summary>The index of the first argument from <paramref name="start"/> that is neither an option nor an option's value.</summary>
+    private static int SkipOptions(string[] args, int start, ISet<string> valued)
+    {
+        var i = start;
+        while (i < args.Length && args[i] != "--" && args[i].StartsWith('-') && args[i].Length > 1)
+        {
+            i += valued.Contains(args[i]) ? 2 : 1;
+        }
+
+        return Math.Min(i, args.Length);
     }
 }

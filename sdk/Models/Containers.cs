@@ -29,6 +29,16 @@ public sealed class HostConfig
     public bool AutoRemove { get; set; }
     public string? Runtime { get; set; }
     public string? NetworkMode { get; set; }
+    public List<Mount>? Mounts { get; set; }
+}
+
+/// <summary>HostConfig.Mounts: the structured form of a mount ("bind" or "volume"), as an alternative to Binds.</summary>
+public sealed class Mount
+{
+    public string Type { get; set; } = "";
+    public string? Source { get; set; }
+    public string Target { get; set; } = "";
+    public bool ReadOnly { get; set; }
 }
 
 public sealed class ContainerCreateResponse
@@ -69,6 +79,9 @@ public sealed class ContainerConfig
 {
     public string? Hostname { get; set; }
     public string? User { get; set; }
+    public bool AttachStdin { get; set; }
+    public bool AttachStdout { get; set; }
+    public bool AttachStderr { get; set; }
     public bool Tty { get; set; }
     public bool OpenStdin { get; set; }
     public List<string>? Env { get; set; }

@@ -18,6 +18,15 @@ public sealed class VersionResponse
     public string Os { get; set; } = "";
     public string Arch { get; set; } = "";
     public string KernelVersion { get; set; } = "";
+    public List<ComponentVersion> Components { get; set; } = [];
+}
+
+/// <summary>One server component in /version (the daemon itself, its OCI runtime, ...).</summary>
+public sealed class ComponentVersion
+{
+    public string Name { get; set; } = "";
+    public string Version { get; set; } = "";
+    public Dictionary<string, string>? Details { get; set; }
 }
 
 public sealed class RuntimeInfo
@@ -29,6 +38,9 @@ public sealed class RuntimeInfo
 public sealed class PluginsInfo
 {
     public List<string> Volume { get; set; } = [];
+    public List<string> Network { get; set; } = [];
+    public List<string>? Authorization { get; set; }
+    public List<string> Log { get; set; } = [];
 }
 
 public sealed class SystemInfo
