@@ -9,24 +9,7 @@ public static class Humanize
 
     public static string Ago(DateTimeOffset time, DateTimeOffset now) => Duration(now - time) + " ago";
 
-    /// <summary>docker's units.HumanDuration.</summary>
-    public static string Duration(TimeSpan d)
-    {
-        var seconds = (long)d.TotalSeconds;
-        if (seconds < 1) return "Less than a second";
-        if (seconds == 1) return "1 second";
-        if (seconds < 60) return $"{seconds} seconds";
-        var minutes = (long)d.TotalMinutes;
-        if (minutes == 1) return "About a minute";
-        if (minutes < 60) return $"{minutes} minutes";
-        var hours = (long)(d.TotalHours + 0.5);
-        if (hours == 1) return "About an hour";
-        if (hours < 48) return $"{hours} hours";
-        if (hours < 24 * 7 * 2) return $"{hours / 24} days";
-        if (hours < 24 * 30 * 2) return $"{hours / 24 / 7} weeks";
-        if (hours < 24 * 365 * 2) return $"{hours / 24 / 30} months";
-        return $"{(long)d.TotalHours / 24 / 365} years";
-    }
+    public static string Duration(TimeSpan d) => Flotilla.Client.HumanDuration.Format(d);
 
     /// <summary>docker's units.HumanSize: decimal units, three significant digits ("4.3MB", "123kB").</summary>
     public static string Size(long bytes)

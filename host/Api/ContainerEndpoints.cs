@@ -152,7 +152,9 @@ public static class ContainerEndpoints
         var wantStdout = Query.Bool(request, "stdout");
         var wantStderr = Query.Bool(request, "stderr");
         var wantStdin = Query.Bool(request, "stdin") && record.OpenStdin;
-        var ct = context.RequestAborted;
+        // Not RequestAborted: the client half-closing the connection (its stdin ended) fires it, yet the output must go
+        // on until the container's ends; a client that went away shows as a failed write.
+        var ct = CancellationToken.None;
 
         switch (record.Status)
         {
@@ -162,10 +164,7 @@ public static class ContainerEndpoints
                 var connection = await Hijack.AcceptAsync(context, record.Tty);
                 await using var _ = connection;
                 var stdin = wantStdin ? PumpStdinAsync(connection, () => subscription.StreamsAsync(ct), ct) : Task.CompletedTask;
-                await foreach (var frame in subscription.Output.ReadAllAsync(ct))
-                {
-                    await WriteIfWantedAsync(connection, record.Tty, frame, wantStdout, wantStderr, ct);
-                }
+                await ForwardAsync(subscription.Output.ReadAllAsync(ct), connection, record.Tty, wantStdout, wantStderr);
 
                 break;
             }
@@ -176,10 +175,7 @@ public static class ContainerEndpoints
                 var connection = await Hijack.AcceptAsync(context, record.Tty);
                 await using var _ = connection;
                 var stdin = wantStdin ? PumpStdinAsync(connection, () => Task.FromResult(streams), ct) : Task.CompletedTask;
-                await foreach (var frame in streams.ReadOutputAsync(ct))
-                {
-                    await WriteIfWantedAsync(connection, record.Tty, frame, wantStdout, wantStderr, ct);
-                }
+                await ForwardAsync(streams.ReadOutputAsync(ct), connection, record.Tty, wantStdout, wantStderr);
 
                 break;
             }
@@ -252,6 +248,22 @@ public static class ContainerEndpoints
             {
                 yield return entry;
             }
+        }
+    }
+
+    /// <summary>Copies output frames to a hijacked connection until the output ends or the client is gone.</summary>
+    internal static async Task ForwardAsync(IAsyncEnumerable<OutputFrame> frames, Stream connection, bool tty, bool stdout, bool stderr)
+    {
+        try
+        {
+            await foreach (var frame in frames)
+            {
+                await WriteIfWantedAsync(connection, tty, frame, stdout, stderr, CancellationToken.None);
+            }
+        }
+        catch (IOException)
+        {
+            // The client went away; the container goes on.
         }
     }
 

@@ -23,24 +23,7 @@ public static class ContainerView
         _ => "Created",
     };
 
-    /// <summary>docker's units.HumanDuration.</summary>
-    public static string Human(TimeSpan d)
-    {
-        var seconds = (int)Math.Max(0, d.TotalSeconds);
-        if (seconds < 1) return "Less than a second";
-        if (seconds == 1) return "1 second";
-        if (seconds < 60) return $"{seconds} seconds";
-        var minutes = (int)d.TotalMinutes;
-        if (minutes == 1) return "About a minute";
-        if (minutes < 60) return $"{minutes} minutes";
-        var hours = (int)Math.Round(d.TotalHours);
-        if (hours == 1) return "About an hour";
-        if (hours < 48) return $"{hours} hours";
-        if (hours < 24 * 7 * 2) return $"{hours / 24} days";
-        if (hours < 24 * 30 * 2) return $"{hours / 24 / 7} weeks";
-        if (hours < 24 * 365 * 2) return $"{hours / 24 / 30} months";
-        return $"{hours / 24 / 365} years";
-    }
+    public static string Human(TimeSpan d) => Flotilla.Client.HumanDuration.Format(d);
 
     public static ContainerSummary Summary(ContainerRecord r, DateTimeOffset now) => new()
     {

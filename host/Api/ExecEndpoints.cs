@@ -54,7 +54,8 @@ public static class ExecEndpoints
             session.Started = true;
         }
 
-        var ct = context.RequestAborted;
+        // See ContainerEndpoints.AttachAsync: a half-close must not end the output.
+        var ct = CancellationToken.None;
         await using var process = await plugins.Runtime(session.Runtime).ExecAsync(session.ContainerId, session.Spec, ct);
         session.Running = true;
         var connection = await Hijack.AcceptAsync(context, session.Spec.Tty);
@@ -62,10 +63,7 @@ public static class ExecEndpoints
         var stdin = session.Spec.OpenStdin
             ? ContainerEndpoints.PumpStdinAsync(connection, () => Task.FromResult(process.Streams), ct)
             : Task.CompletedTask;
-        await foreach (var frame in process.Streams.ReadOutputAsync(ct))
-        {
-            await ContainerEndpoints.WriteIfWantedAsync(connection, session.Spec.Tty, frame, stdout: true, stderr: true, ct);
-        }
+        await ContainerEndpoints.ForwardAsync(process.Streams.ReadOutputAsync(ct), connection, session.Spec.Tty, stdout: true, stderr: true);
 
         session.ExitCode = await process.WaitAsync(ct);
         session.Running = false;

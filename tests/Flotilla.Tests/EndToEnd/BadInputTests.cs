@@ -26,12 +26,17 @@ public sealed class BadInputTests(SharedDaemon shared)
     [Fact]
     public async Task Unknown_container_is_reported()
     {
-        foreach (var verb in new[] { "stop", "kill", "rm", "inspect", "logs", "wait" })
+        foreach (var verb in new[] { "stop", "kill", "rm", "logs", "wait" })
         {
             var r = await D.CliAsync(verb, "no-such-container-xyz");
             Assert.NotEqual(0, r.ExitCode);
             Assert.Contains("No such container: no-such-container-xyz", r.Stderr);
         }
+
+        // inspect looks for any object of that name, as docker's does.
+        var inspect = await D.CliAsync("inspect", "no-such-container-xyz");
+        Assert.NotEqual(0, inspect.ExitCode);
+        Assert.Contains("No such object: no-such-container-xyz", inspect.Stderr);
     }
 
     [Fact]
