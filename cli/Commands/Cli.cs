@@ -84,23 +84,32 @@ public static class Cli
         command.SetAction(async (parse, ct) =>
         {
             using var client = Client(parse);
-            var failed = 0;
-            foreach (var target in parse.GetValue(targets)!)
+            return await EachAsync(parse.GetValue(targets)!, async target =>
             {
-                try
-                {
-                    await act(client, target, parse, ct);
-                    Console.WriteLine(target);
-                }
-                catch (FlotillaApiException e)
-                {
-                    PrintError(e.Message);
-                    failed = 1;
-                }
-            }
-
-            return failed;
+                await act(client, target, parse, ct);
+                Console.WriteLine(target);
+            });
         });
         return command;
+    }
+
+    /// <summary>Acts on each target in turn; a refused one is reported and the rest still run. Exit code 1 if any failed.</summary>
+    public static async Task<int> EachAsync(IEnumerable<string> targets, Func<string, Task> act)
+    {
+        var failed = 0;
+        foreach (var target in targets)
+        {
+            try
+            {
+                await act(target);
+            }
+            catch (FlotillaApiException e)
+            {
+                PrintError(e.Message);
+                failed = 1;
+            }
+        }
+
+        return failed;
     }
 }

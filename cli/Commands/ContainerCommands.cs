@@ -113,21 +113,8 @@ public static class ContainerCommands
         command.SetAction(async (parse, ct) =>
         {
             using var client = Cli.Client(parse);
-            var failed = 0;
-            foreach (var id in parse.GetValue(containers)!)
-            {
-                try
-                {
-                    Console.WriteLine((await client.Containers.WaitAsync(id, "not-running", ct)).StatusCode);
-                }
-                catch (FlotillaApiException e)
-                {
-                    Cli.PrintError(e.Message);
-                    failed = 1;
-                }
-            }
-
-            return failed;
+            return await Cli.EachAsync(parse.GetValue(containers)!,
+                async id => Console.WriteLine((await client.Containers.WaitAsync(id, "not-running", ct)).StatusCode));
         });
         return command;
     }

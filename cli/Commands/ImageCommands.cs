@@ -68,24 +68,13 @@ public static class ImageCommands
         command.SetAction(async (parse, ct) =>
         {
             using var client = Cli.Client(parse);
-            var failed = 0;
-            foreach (var image in parse.GetValue(images)!)
+            return await Cli.EachAsync(parse.GetValue(images)!, async image =>
             {
-                try
+                foreach (var item in await client.Images.RemoveAsync(image, parse.GetValue(force), ct))
                 {
-                    foreach (var item in await client.Images.RemoveAsync(image, parse.GetValue(force), ct))
-                    {
-                        Console.WriteLine(item.Untagged is not null ? $"Untagged: {item.Untagged}" : $"Deleted: {item.Deleted}");
-                    }
+                    Console.WriteLine(item.Untagged is not null ? $"Untagged: {item.Untagged}" : $"Deleted: {item.Deleted}");
                 }
-                catch (FlotillaApiException e)
-                {
-                    Cli.PrintError(e.Message);
-                    failed = 1;
-                }
-            }
-
-            return failed;
+            });
         });
         return command;
     }
@@ -99,19 +88,7 @@ public static class ImageCommands
             Cli.Json(parse);
             using var client = Cli.Client(parse);
             var results = new List<ImageInspect>();
-            var failed = 0;
-            foreach (var image in parse.GetValue(images)!)
-            {
-                try
-                {
-                    results.Add(await client.Images.InspectAsync(image, ct));
-                }
-                catch (FlotillaApiException e)
-                {
-                    Cli.PrintError(e.Message);
-                    failed = 1;
-                }
-            }
+            var failed = await Cli.EachAsync(parse.GetValue(images)!, async image => results.Add(await client.Images.InspectAsync(image, ct)));
 
             Cli.PrintJson(results, FlotillaJsonContext.Default.ListImageInspect);
             return failed;

@@ -75,19 +75,7 @@ public static class VolumeCommands
             Cli.Json(parse);
             using var client = Cli.Client(parse);
             var result = new List<Volume>();
-            var failed = 0;
-            foreach (var n in parse.GetValue(names)!)
-            {
-                try
-                {
-                    result.Add(await client.Volumes.InspectAsync(n, ct));
-                }
-                catch (FlotillaApiException e)
-                {
-                    Cli.PrintError(e.Message);
-                    failed = 1;
-                }
-            }
+            var failed = await Cli.EachAsync(parse.GetValue(names)!, async n => result.Add(await client.Volumes.InspectAsync(n, ct)));
 
             Cli.PrintJson(result, FlotillaJsonContext.Default.ListVolume);
             return failed;
