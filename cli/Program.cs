@@ -10,6 +10,7 @@ var (ours, containerCommand) = CommandLineSplit.Split(args, new Dictionary<strin
 {
     ["run"] = RunCommand.ValuedOptions,
     ["exec"] = ContainerCommands.ExecValuedOptions,
+    ["service create"] = SwarmCommands.ServiceCreateValuedOptions,
 });
 
 var root = new RootCommand("flotilla: run containers on a Flotilla node");
@@ -19,6 +20,7 @@ root.Subcommands.Add(run);
 foreach (var command in ContainerCommands.Create(() => containerCommand)
              .Concat(ImageCommands.Create())
              .Append(VolumeCommands.Create())
+             .Concat(SwarmCommands.Create(() => containerCommand))
              .Concat(SystemCommands.Create()))
 {
     root.Subcommands.Add(command);
@@ -78,6 +80,11 @@ catch (Exception e) when (e is ArgumentException or FormatException)
     // A flag's value was wrong: docker treats it as a usage error.
     Cli.PrintError(e.Message);
     return ExitCodes.Refused;
+}
+catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+{
+    Cli.PrintError(e.Message);
+    return 1;
 }
 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
 {

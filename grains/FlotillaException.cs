@@ -8,6 +8,10 @@ public enum ErrorKind
     NotFound,
     Conflict,
     NotSupported,
+    /// <summary>A token or credential was refused.</summary>
+    Unauthorized,
+    /// <summary>Something the request needs is down (a node, the cluster database); retrying later can work.</summary>
+    Unavailable,
 }
 
 /// <summary>An error meant for the user: it says which input, what was wrong and what to do.</summary>
@@ -24,4 +28,6 @@ public sealed class FlotillaException : Exception
     public static FlotillaException Conflict(string message) => new(ErrorKind.Conflict, message);
 
     public static FlotillaException Invalid(string message) => new(ErrorKind.InvalidInput, message);
+
+    public static FlotillaException Unavailable(string message) => new(ErrorKind.Unavailable, message);
 }

@@ -4,6 +4,7 @@ using Flotilla.Host.Api;
 using Flotilla.Host.Node;
 using Flotilla.Host.Persistence;
 using Flotilla.Host.Plugins;
+using Flotilla.Host.Swarm;
 using Flotilla.Plugins;
 using Orleans.Configuration;
 using Serilog;
@@ -63,6 +64,11 @@ public static class Daemon
 
         var stateDb = Path.Combine(options.DataRoot, "state.db");
         SqliteGrainStorageSchema.EnsureCreated(stateDb);
+        var swarm = SwarmConfig.Load(options.DataRoot);
+        if (swarm is not null)
+        {
+            ClusterSchema.EnsureAsync(swarm.DataStore, CancellationToken.None).GetAwaiter().GetResult();
+        }
 
         var services = builder.Services;
         services.ConfigureHttpJsonOptions(o =>
@@ -83,16 +89,39 @@ public static class Daemon
         services.AddSingleton<ExecSessions>();
         services.AddSingleton<Containers>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeStartup>();
+        services.AddSingleton<TaskAgent>();
+        services.AddSingleton(sp => new SwarmContext(swarm, sp.GetRequiredService<IGrainFactory>(), node));
+        services.AddSingleton<DaemonRestart>();
+        if (swarm is not null)
+        {
+            services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SwarmStartup>();
+            services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MembershipWatcher>();
+        }
 
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "flotilla", clusterId: "flotilla-" + options.NodeName);
             silo.Configure<SiloOptions>(o => o.SiloName = options.NodeName);
+            // A node's own grains (its containers) keep their state on the node, so they never wait on the cluster
+            // database; what belongs to the swarm (nodes, services, tasks) lives in the cluster's store.
             silo.AddAdoNetGrainStorage("state", o =>
             {
                 o.Invariant = SqliteGrainStorageSchema.Invariant;
                 o.ConnectionString = SqliteGrainStorageSchema.ConnectionString(stateDb);
             });
+            if (swarm is null)
+            {
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "flotilla", clusterId: "flotilla-" + options.NodeName);
+                silo.AddAdoNetGrainStorage("cluster", o =>
+                {
+                    o.Invariant = SqliteGrainStorageSchema.Invariant;
+                    o.ConnectionString = SqliteGrainStorageSchema.ConnectionString(stateDb);
+                });
+            }
+            else
+            {
+                ConfigureSwarm(silo, swarm, options);
+            }
+
             silo.Services.AddPlacementDirector<NodePlacementStrategy, NodePlacementDirector>();
         });
 
@@ -100,6 +129,12 @@ public static class Daemon
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ListenUnixSocket(options.Socket);
+            if (swarm is not null)
+            {
+                // Other nodes join through this port: it answers only the admission call (see SwarmEndpoints).
+                k.Listen(System.Net.IPAddress.Parse(swarm.AdvertiseAddress), options.SwarmPort);
+            }
+
             k.AddServerHeader = false;
         });
 
@@ -112,6 +147,45 @@ public static class Daemon
         });
         app.MapFlotillaApi();
         return app;
+    }
+
+    private static void ConfigureSwarm(ISiloBuilder silo, SwarmConfig swarm, DaemonOptions options)
+    {
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = swarm.ClusterId;
+            o.ServiceId = "flotilla";
+        });
+        silo.ConfigureEndpoints(System.Net.IPAddress.Parse(swarm.AdvertiseAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = ClusterSchema.Invariant;
+            o.ConnectionString = swarm.DataStore;
+        });
+        silo.AddAdoNetGrainStorage("cluster", o =>
+        {
+            o.Invariant = ClusterSchema.Invariant;
+            o.ConnectionString = swarm.DataStore;
+        });
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = ClusterSchema.Invariant;
+            o.ConnectionString = swarm.DataStore;
+        });
+        // Declare a dead node dead within a couple of seconds (Orleans' defaults take 10-13 s): probe every second,
+        // two missed probes and one vote suffice. The price: a node that stalls for ~2 s (a long GC pause, a
+        // saturated link) is declared dead too and its tasks move; it rejoins as a new silo when it recovers.
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(1);
+            o.NumMissedProbesLimit = 2;
+            o.NumVotesForDeathDeclaration = 1;
+            o.EnableConnectionLivenessCheck = false;
+            o.ExtendProbeTimeoutDuringDegradation = false;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+            o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(10);
+        });
     }
 
     private static PluginCatalog LoadPlugins(IConfiguration configuration, DaemonOptions options)
@@ -164,6 +238,7 @@ public static class Daemon
             .MinimumLevel.Is(level)
             .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Polly", LogEventLevel.Warning)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Node", options.NodeName)
             .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose,

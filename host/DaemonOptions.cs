@@ -15,6 +15,11 @@ public sealed record DaemonOptions
     public string PluginsDirectory { get; init; } = Path.Combine(AppContext.BaseDirectory, "plugins");
     public string DefaultRuntime { get; init; } = "linux";
     public string LogLevel { get; init; } = "Information";
+    /// <summary>PostgreSQL connection string a swarm started here (<c>swarm init</c>) keeps its state in.</summary>
+    public string? ClusterDatabase { get; init; }
+    /// <summary>The address other nodes reach this one at (its silo and the swarm port listen there).</summary>
+    public string? AdvertiseAddress { get; init; }
+    public int SwarmPort { get; init; } = 2377;
 
     public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>
     {
@@ -28,6 +33,9 @@ public sealed record DaemonOptions
         ["--plugins-dir"] = "plugins-dir",
         ["--default-runtime"] = "default-runtime",
         ["--log-level"] = "log-level",
+        ["--cluster-db"] = "cluster-db",
+        ["--advertise-addr"] = "advertise-addr",
+        ["--swarm-port"] = "swarm-port",
     };
 
     public const string Usage = """
@@ -44,6 +52,9 @@ public sealed record DaemonOptions
           --plugins-dir DIR      where plugins are loaded from (default: beside flotillad)
           --default-runtime NAME runtime for containers that name none (default linux)
           --log-level LEVEL      Verbose, Debug, Information, Warning, Error (default Information)
+          --cluster-db CONN      PostgreSQL connection string for a swarm started here (swarm init)
+          --advertise-addr IP    address other nodes reach this node at (swarm mode)
+          --swarm-port N         port nodes join this one on (default 2377)
           --Plugins:NAME:KEY=V   a plugin setting, e.g. --Plugins:runtime-linux:oci-runtime=runc
         """;
 
@@ -63,6 +74,9 @@ public sealed record DaemonOptions
             PluginsDirectory = c["plugins-dir"] ?? d.PluginsDirectory,
             DefaultRuntime = c["default-runtime"] ?? d.DefaultRuntime,
             LogLevel = c["log-level"] ?? d.LogLevel,
+            ClusterDatabase = c["cluster-db"],
+            AdvertiseAddress = c["advertise-addr"],
+            SwarmPort = Port(c, "swarm-port", d.SwarmPort),
         };
     }
 

@@ -6,4 +6,10 @@ if (args.Contains("--help") || args.Contains("-h"))
     return 0;
 }
 
-return await Daemon.RunAsync(args);
+var code = await Daemon.RunAsync(args);
+if (code == 0 && Flotilla.Host.Swarm.DaemonRestart.Requested)
+{
+    Flotilla.Host.Swarm.DaemonRestart.Exec(args);
+}
+
+return code;

@@ -18,6 +18,9 @@ public sealed class FlotillaClient : IDisposable
         Containers = new ContainersClient(_transport);
         Images = new ImagesClient(_transport);
         Volumes = new VolumesClient(_transport);
+        Swarm = new SwarmClient(_transport);
+        Nodes = new NodesClient(_transport);
+        Services = new ServicesClient(_transport);
     }
 
     public SystemClient System { get; }
@@ -27,6 +30,12 @@ public sealed class FlotillaClient : IDisposable
     public ImagesClient Images { get; }
 
     public VolumesClient Volumes { get; }
+
+    public SwarmClient Swarm { get; }
+
+    public NodesClient Nodes { get; }
+
+    public ServicesClient Services { get; }
 
     public FlotillaClientOptions Options => _transport.Options;
 

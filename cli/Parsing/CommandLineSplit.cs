@@ -17,12 +17,19 @@ public static class CommandLineSplit
     public static (string[] Ours, string[] Container) Split(string[] args, IReadOnlyDictionary<string, ISet<string>> verbs)
     {
         var i = SkipOptions(args, 0, GlobalValued);
-        if (i >= args.Length || !verbs.TryGetValue(args[i], out var valued))
+        if (i >= args.Length)
         {
             return (args, []);
         }
 
-        var positional = SkipOptions(args, i + 1, valued);
+        // A verb of two words ("service create") is looked up before the single word.
+        var width = i + 1 < args.Length && verbs.ContainsKey($"{args[i]} {args[i + 1]}") ? 2 : 1;
+        if (!verbs.TryGetValue(width == 2 ? $"{args[i]} {args[i + 1]}" : args[i], out var valued))
+        {
+            return (args, []);
+        }
+
+        var positional = SkipOptions(args, i + width, valued);
         if (positional >= args.Length)
         {
             return (args, []);

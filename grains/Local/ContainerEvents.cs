@@ -19,12 +19,20 @@ public sealed class ContainerEvents
 
     public Task<WaitResult> RemovedAsync(string id, CancellationToken ct) => Pending(_removed, id).Task.WaitAsync(ct);
 
-    public void Exited(ContainerRecord record) => Complete(_nextExit, record);
+    /// <summary>Every exit and removal on this node, for those that follow all containers (the task agent).</summary>
+    public event Action<ContainerRecord>? Changed;
+
+    public void Exited(ContainerRecord record)
+    {
+        Complete(_nextExit, record);
+        Changed?.Invoke(record);
+    }
 
     public void Removed(ContainerRecord record)
     {
         Complete(_nextExit, record);
         Complete(_removed, record);
+        Changed?.Invoke(record);
     }
 
     private static TaskCompletionSource<WaitResult> Pending(ConcurrentDictionary<string, TaskCompletionSource<WaitResult>> map, string id) =>

@@ -1,3 +1,4 @@
+using Flotilla.Grains.Tasks;
 using Orleans.Concurrency;
 namespace Flotilla.Grains.Nodes;
 
@@ -18,4 +19,10 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>Finds a container by full id, name (with or without the leading "/") or unique id prefix.</summary>
     [AlwaysInterleave]
     Task<ContainerEntry> ResolveContainerAsync(string idOrName);
+
+    /// <summary>Takes a swarm task to run here; it runs in the background and reports to its task grain.</summary>
+    Task RunTaskAsync(TaskAssignment task);
+
+    /// <summary>Stops and removes a task's container (in the background), giving it <paramref name="grace"/> after SIGTERM.</summary>
+    Task StopTaskAsync(string taskId, TimeSpan grace);
 }

@@ -1,11 +1,13 @@
 using Orleans.Placement;
+using Flotilla.Grains.Local;
 using Flotilla.Grains.Placement;
+using Flotilla.Grains.Tasks;
 
 namespace Flotilla.Grains.Nodes;
 
 [NodePlacement]
 [Immovable]
-public sealed class NodeGrain([PersistentState("node", "state")] IPersistentState<NodeState> state) : Grain, INodeGrain
+public sealed class NodeGrain([PersistentState("node", "state")] IPersistentState<NodeState> state, TaskAgent agent) : Grain, INodeGrain
 {
     private Dictionary<string, ContainerEntry> Containers => state.State.Containers;
 
@@ -36,4 +38,16 @@ public sealed class NodeGrain([PersistentState("node", "state")] IPersistentStat
 
     public Task<ContainerEntry> ResolveContainerAsync(string idOrName) =>
         Task.FromResult(ContainerLookup.Resolve(Containers.Values, idOrName));
+
+    public Task RunTaskAsync(TaskAssignment task)
+    {
+        agent.Run(task);
+        return Task.CompletedTask;
+    }
+
+    public Task StopTaskAsync(string taskId, TimeSpan grace)
+    {
+        agent.Stop(taskId, grace);
+        return Task.CompletedTask;
+    }
 }

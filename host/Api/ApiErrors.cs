@@ -42,6 +42,8 @@ public static class ApiErrors
         ErrorKind.NotFound => 404,
         ErrorKind.Conflict => 409,
         ErrorKind.NotSupported => 501,
+        ErrorKind.Unauthorized => 401,
+        ErrorKind.Unavailable => 503,
         _ => 500,
     };
 }

@@ -10,6 +10,7 @@ public static partial class ApiRoutes
 
     public static void MapFlotillaApi(this WebApplication app)
     {
+        app.Use(SwarmEndpoints.OnlyAdmissionOnSwarmPortAsync);
         app.Use(SystemEndpoints.AddHeadersAsync);
         app.Use(ApiErrors.HandleAsync);
         app.Use((context, next) =>
@@ -30,5 +31,7 @@ public static partial class ApiRoutes
         ExecEndpoints.Map(api);
         ImageEndpoints.Map(api);
         VolumeEndpoints.Map(api);
+        SwarmEndpoints.Map(api);
+        SwarmObjectEndpoints.Map(api);
     }
 }

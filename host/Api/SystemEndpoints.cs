@@ -48,7 +48,7 @@ public static class SystemEndpoints
         KernelVersion = Environment.OSVersion.Version.ToString(),
     };
 
-    private static async Task<IResult> InfoAsync(Containers containers, PluginCatalog plugins, NodeContext node, ImageLookup images)
+    private static async Task<IResult> InfoAsync(Containers containers, PluginCatalog plugins, NodeContext node, ImageLookup images, Flotilla.Host.Swarm.SwarmContext swarm)
     {
         var records = await containers.ListAsync();
         var runtimes = plugins.Runtimes.Select(r => r.Describe()).ToList();
@@ -81,7 +81,40 @@ public static class SystemEndpoints
             }),
             Warnings = [.. runtimes.SelectMany(r => r.Warnings)],
             Plugins = new PluginsInfo { Volume = [.. plugins.VolumeDrivers.Select(d => d.Name)] },
+            Swarm = await SwarmInfoAsync(swarm),
         });
+    }
+
+    private static async Task<SwarmLocalInfo> SwarmInfoAsync(Flotilla.Host.Swarm.SwarmContext swarm)
+    {
+        if (swarm.Config is not { } config)
+        {
+            return new SwarmLocalInfo();
+        }
+
+        var info = new SwarmLocalInfo { NodeAddr = config.AdvertiseAddress, LocalNodeState = "pending" };
+        try
+        {
+            var nodes = await swarm.Grains.GetGrain<Flotilla.Grains.Swarm.INodeRegistryGrain>("nodes").ListAsync();
+            var self = nodes.FirstOrDefault(n => n.Name == swarm.NodeName);
+            var cluster = await swarm.Grains.GetGrain<Flotilla.Grains.Swarm.ISwarmGrain>("swarm").GetAsync();
+            if (self is not null && cluster is not null)
+            {
+                info.LocalNodeState = "active";
+                info.NodeID = self.Record.Id;
+                info.ControlAvailable = self.Record.Role == Flotilla.Grains.Swarm.NodeRole.Manager;
+                info.Nodes = nodes.Count;
+                info.Managers = nodes.Count(n => n.Record.Role == Flotilla.Grains.Swarm.NodeRole.Manager);
+                info.Cluster = new SwarmClusterInfo { ID = cluster.ClusterId, CreatedAt = cluster.CreatedAt };
+            }
+        }
+        catch (Exception e)
+        {
+            info.LocalNodeState = "error";
+            info.Error = e.Message;
+        }
+
+        return info;
     }
 
     private static string OsName() =>

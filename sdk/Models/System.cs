@@ -67,4 +67,5 @@ public sealed class SystemInfo
     public Dictionary<string, RuntimeInfo> Runtimes { get; set; } = [];
     public List<string> Warnings { get; set; } = [];
     public PluginsInfo Plugins { get; set; } = new();
+    public SwarmLocalInfo Swarm { get; set; } = new();
 }

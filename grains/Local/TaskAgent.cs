@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Flotilla.Grains.Containers;
+using Flotilla.Grains.Placement;
+using Flotilla.Grains.Tasks;
+using Microsoft.Extensions.Logging;
+
+namespace Flotilla.Grains.Local;
+
+/// <summary>
+/// The node's agent for swarm tasks (swarmkit's agent): runs each task it is given as one container, reports every
+/// step back to the task, and reports the container's exit. Work happens in the background so that the task grain
+/// that hands a task over is never held up by an image or a slow start.
+/// </summary>
+public sealed class TaskAgent
+{
+    public const string TaskLabel = "com.docker.swarm.task.id";
+
+    private readonly IGrainFactory _grains;
+    private readonly NodeContext _node;
+    private readonly ILogger<TaskAgent> _logger;
+    private readonly ConcurrentDictionary<string, string> _containers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TimeSpan> _stopRequested = new(StringComparer.Ordinal);
+
+    public TaskAgent(IGrainFactory grains, NodeContext node, ContainerEvents events, ILogger<TaskAgent> logger)
+    {
+        _grains = grains;
+        _node = node;
+        _logger = logger;
+        events.Changed += OnContainerChanged;
+    }
+
+    public void Run(TaskAssignment task) => _ = Background(() => RunAsync(task), task.TaskId);
+
+    public void Stop(string taskId, TimeSpan grace)
+    {
+        if (_containers.TryGetValue(taskId, out var containerId))
+        {
+            _ = Background(() => StopContainerAsync(containerId, grace), taskId);
+        }
+        else
+        {
+            // Still being created: RunAsync sees this and stops it as soon as it exists.
+            _stopRequested[taskId] = grace;
+        }
+    }
+
+    /// <summary>Stops and removes a task's container; the exit it causes is reported like any other.</summary>
+    public async Task StopContainerAsync(string containerId, TimeSpan grace)
+    {
+        var container = Container(containerId);
+        try
+        {
+            await container.StopAsync((int)grace.TotalSeconds);
+        }
+        catch (FlotillaException e) when (e.Kind == ErrorKind.NotFound)
+        {
+            return;
+        }
+
+        await RemoveAsync(containerId);
+    }
+
+    /// <summary>This node leaves the swarm: every task container here goes.</summary>
+    public async Task StopAllAsync()
+    {
+        foreach (var entry in await _grains.GetGrain<Flotilla.Grains.Nodes.INodeGrain>(_node.NodeName).ListContainersAsync())
+        {
+            if ((await Container(entry.Id).GetAsync())?.Labels.ContainsKey(TaskLabel) == true)
+            {
+                await StopContainerAsync(entry.Id, TimeSpan.FromSeconds(1));
+            }
+        }
+    }
+
+    private async Task RunAsync(TaskAssignment task)
+    {
+        var grain = _grains.GetGrain<ITaskGrain>(task.TaskId);
+        await grain.ReportAsync(new TaskReport(TaskState.Preparing, "preparing"));
+        var containerId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var container = Container(containerId);
+        try
+        {
+            await container.CreateAsync(Arguments(task));
+        }
+        catch (Exception e)
+        {
+            await grain.ReportAsync(new TaskReport(TaskState.Rejected, "rejected", Error: e.Message));
+            return;
+        }
+
+        _containers[task.TaskId] = containerId;
+        if (_stopRequested.TryRemove(task.TaskId, out var grace))
+        {
+            await container.RemoveAsync(force: true);
+            await grain.ReportAsync(new TaskReport(TaskState.Shutdown, "shutdown", containerId));
+            return;
+        }
+
+        await grain.ReportAsync(new TaskReport(TaskState.Starting, "starting", containerId));
+        try
+        {
+            await container.StartAsync();
+        }
+        catch (Exception e)
+        {
+            await grain.ReportAsync(new TaskReport(TaskState.Failed, "starting container failed", containerId, Error: e.Message));
+            await container.RemoveAsync(force: true);
+            return;
+        }
+
+        if ((await container.GetAsync())?.Status == ContainerLifecycle.Running)
+        {
+            await grain.ReportAsync(new TaskReport(TaskState.Running, "running", containerId));
+        }
+    }
+
+    private void OnContainerChanged(ContainerRecord record)
+    {
+        if (!record.Labels.TryGetValue(TaskLabel, out var taskId))
+        {
+            return;
+        }
+
+        _ = Background(async () =>
+        {
+            var report = record.Status == ContainerLifecycle.Removed && record.FinishedAt is null
+                ? new TaskReport(TaskState.Failed, "container removed", record.Id, Error: "the task's container was removed")
+                : record.ExitCode == 0 && record.Error is null
+                    ? new TaskReport(TaskState.Complete, "finished", record.Id, 0)
+                    : new TaskReport(TaskState.Failed, "failed", record.Id, record.ExitCode,
+                        record.Error ?? $"task: non-zero exit ({record.ExitCode})");
+            await _grains.GetGrain<ITaskGrain>(taskId).ReportAsync(report);
+            if (record.Status == ContainerLifecycle.Exited)
+            {
+                // A task runs once: its slot gets a new task, so the exited container is not needed (its log goes too).
+                _containers.TryRemove(taskId, out _);
+                await RemoveAsync(record.Id);
+            }
+        }, taskId);
+    }
+
+    private ContainerCreateArgs Arguments(TaskAssignment task)
+    {
+        var t = task.Template;
+        var labels = new Dictionary<string, string>(t.ContainerLabels)
+        {
+            [TaskLabel] = task.TaskId,
+            ["com.docker.swarm.task.name"] = task.TaskName,
+            ["com.docker.swarm.service.id"] = task.ServiceId,
+            ["com.docker.swarm.service.name"] = task.ServiceName,
+            ["com.docker.swarm.node.id"] = task.NodeId,
+        };
+        return new ContainerCreateArgs
+        {
+            Name = task.ContainerName,
+            Image = t.Image,
+            Entrypoint = t.Command,
+            Cmd = t.Args,
+            Env = t.Env,
+            WorkingDir = t.WorkingDir,
+            User = t.User,
+            Labels = labels,
+            Runtime = t.Runtime,
+            Binds = t.Mounts,
+            MemoryBytes = t.LimitMemoryBytes,
+            NanoCpus = t.LimitNanoCpus,
+        };
+    }
+
+    /// <summary>Removal races with the removal an exit triggers: whichever comes second finds nothing, which is fine.</summary>
+    private async Task RemoveAsync(string containerId)
+    {
+        try
+        {
+            await Container(containerId).RemoveAsync(force: true);
+        }
+        catch (FlotillaException e) when (e.Kind == ErrorKind.NotFound)
+        {
+        }
+    }
+
+    private IContainerGrain Container(string id) => _grains.GetGrain<IContainerGrain>(NodeScopedKey.Format(_node.NodeName, id));
+
+    private async Task Background(Func<Task> work, string taskId)
+    {
+        try
+        {
+            await Task.Yield();
+            await work();
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Task {TaskId} on node {Node}: {Message}", taskId, _node.NodeName, e.Message);
+        }
+    }
+}

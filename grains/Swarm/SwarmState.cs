@@ -1,0 +1,12 @@
+namespace Flotilla.Grains.Swarm;
+
+[GenerateSerializer]
+public sealed class SwarmState
+{
+    [Id(0)] public string ClusterId { get; set; } = "";
+    [Id(1)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(2)] public DateTimeOffset UpdatedAt { get; set; }
+    [Id(3)] public string WorkerSecret { get; set; } = "";
+    [Id(4)] public string ManagerSecret { get; set; } = "";
+    [Id(5)] public long Version { get; set; }
+}

@@ -1,0 +1,163 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Flotilla.Client.Models;
+using Flotilla.Grains;
+using Flotilla.Grains.Services;
+using Flotilla.Grains.Swarm;
+using Flotilla.Grains.Tasks;
+using Flotilla.Host.Swarm;
+
+namespace Flotilla.Host.Api;
+
+/// <summary>/nodes, /services and /tasks: the swarm's objects, served by managers only.</summary>
+public static class SwarmObjectEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/nodes", async (SwarmContext swarm) =>
+        {
+            await swarm.EnsureManagerAsync();
+            var nodes = await Registry(swarm).ListAsync();
+            return Results.Json(nodes.Select(SwarmViews.Node).ToList(), FlotillaJsonContext.Default.ListSwarmNode);
+        });
+        api.MapGet("/nodes/{id}", async (string id, SwarmContext swarm) =>
+        {
+            await swarm.EnsureManagerAsync();
+            return Results.Json(SwarmViews.Node(await Registry(swarm).GetAsync(id)), FlotillaJsonContext.Default.SwarmNode);
+        });
+        api.MapPost("/nodes/{id}/update", async (string id, HttpRequest request, Flotilla.Client.Models.NodeSpec spec, SwarmContext swarm) =>
+        {
+            await swarm.EnsureManagerAsync();
+            var node = await Registry(swarm).UpdateAsync(id, SwarmViews.NodeUpdate(spec, Query.Int(request, "version")));
+            await swarm.Grains.GetGrain<Flotilla.Grains.Scheduling.ISchedulerGrain>("scheduler").NodeChangedAsync(node.Name);
+            return Results.Ok();
+        });
+        api.MapDelete("/nodes/{id}", async (string id, HttpRequest request, SwarmContext swarm) =>
+        {
+            await swarm.EnsureManagerAsync();
+            var node = await Registry(swarm).GetAsync(id);
+            await Registry(swarm).RemoveAsync(id, Query.Bool(request, "force"));
+            await swarm.Grains.GetGrain<Flotilla.Grains.Scheduling.ISchedulerGrain>("scheduler").NodeChangedAsync(node.Name);
+            return Results.Ok();
+        });
+
+        api.MapPost("/services/create", async (Flotilla.Client.Models.ServiceSpec spec, SwarmContext swarm) =>
+        {
+            await swarm.EnsureManagerAsync();
+            var id = RandomNumberGenerator.GetString("0123456789abcdefghijklmnopqrstuvwxyz", 25);
+            await swarm.Grains.GetGrain<IServiceGrain>(id).CreateAsync(SwarmViews.Spec(spec));
+            return Results.Json(new ServiceCreateResponse { ID = id }, FlotillaJsonContext.Default.ServiceCreateResponse, statusCode: 201);
+        });
+        api.MapGet("/services", async (SwarmContext swarm) =>
+        {
+            await swarm.EnsureManagerAsync();
+            var entries = await Catalog(swarm).ListAsync();
+            var views = await Task.WhenAll(entries.Select(e => swarm.Grains.GetGrain<IServiceGrain>(e.Id).GetAsync()));
+            return Results.Json(views.Where(v => v is not null).Select(v => SwarmViews.Service(v!)).ToList(), FlotillaJsonContext.Default.ListService);
+        });
+        api.MapGet("/services/{id}", async (string id, SwarmContext swarm) =>
+        {
+            await swarm.EnsureManagerAsync();
+            return Results.Json(SwarmViews.Service(await ServiceViewAsync(swarm, id)), FlotillaJsonContext.Default.Service);
+        });
+        api.MapPost("/services/{id}/update", async (string id, HttpRequest request, Flotilla.Client.Models.ServiceSpec spec, SwarmContext swarm) =>
+        {
+            await swarm.EnsureManagerAsync();
+            var entry = await Catalog(swarm).ResolveAsync(id);
+            var version = Query.Int(request, "version") ?? throw FlotillaException.Invalid("Query parameter version is required: the service's Version.Index from inspect.");
+            var grain = swarm.Grains.GetGrain<IServiceGrain>(entry.Id);
+            if (Query.String(request, "rollback") == "previous")
+            {
+                await grain.RollbackAsync(version);
+            }
+            else
+            {
+                await grain.UpdateAsync(SwarmViews.Spec(spec), version);
+            }
+
+            return Results.Json(new ServiceUpdateResponse(), FlotillaJsonContext.Default.ServiceUpdateResponse);
+        });
+        api.MapDelete("/services/{id}", async (string id, SwarmContext swarm) =>
+        {
+            await swarm.EnsureManagerAsync();
+            var entry = await Catalog(swarm).ResolveAsync(id);
+            await swarm.Grains.GetGrain<IServiceGrain>(entry.Id).RemoveAsync();
+            return Results.Ok();
+        });
+
+        api.MapGet("/tasks", async (HttpRequest request, SwarmContext swarm) =>
+        {
+            await swarm.EnsureManagerAsync();
+            var filters = Filters(request);
+            var services = await Catalog(swarm).ListAsync();
+            if (filters.TryGetValue("service", out var wanted))
+            {
+                services = [.. services.Where(s => wanted.Any(w => w == s.Name || s.Id.StartsWith(w, StringComparison.Ordinal)))];
+            }
+
+            var tasks = (await Task.WhenAll(services.Select(s => swarm.Grains.GetGrain<IServiceGrain>(s.Id).ListTasksAsync()))).SelectMany(t => t);
+            if (filters.TryGetValue("desired-state", out var desired))
+            {
+                tasks = tasks.Where(t => desired.Contains(t.DesiredState.Wire()));
+            }
+
+            var nodeIds = await NodeIdsAsync(swarm);
+            if (filters.TryGetValue("node", out var onNodes))
+            {
+                tasks = tasks.Where(t => t.Node is not null && (onNodes.Contains(t.Node) || onNodes.Contains(nodeIds(t.Node))));
+            }
+
+            return Results.Json(tasks.Select(t => SwarmViews.Task(t, nodeIds)).ToList(), FlotillaJsonContext.Default.ListSwarmTask);
+        });
+        api.MapGet("/tasks/{id}", async (string id, SwarmContext swarm) =>
+        {
+            await swarm.EnsureManagerAsync();
+            var task = await swarm.Grains.GetGrain<ITaskGrain>(id).GetAsync() ?? throw FlotillaException.NotFound($"task {id} not found");
+            return Results.Json(SwarmViews.Task(task, await NodeIdsAsync(swarm)), FlotillaJsonContext.Default.SwarmTask);
+        });
+    }
+
+    private static async Task<ServiceView> ServiceViewAsync(SwarmContext swarm, string idOrName)
+    {
+        var entry = await Catalog(swarm).ResolveAsync(idOrName);
+        return await swarm.Grains.GetGrain<IServiceGrain>(entry.Id).GetAsync() ?? throw FlotillaException.NotFound($"service {idOrName} not found");
+    }
+
+    private static async Task<Func<string?, string>> NodeIdsAsync(SwarmContext swarm)
+    {
+        var ids = (await Registry(swarm).ListAsync()).ToDictionary(n => n.Name, n => n.Record.Id);
+        return name => name is not null && ids.TryGetValue(name, out var id) ? id : "";
+    }
+
+    /// <summary>docker's filters: a JSON object of name → values (or name → {value: true}).</summary>
+    private static Dictionary<string, List<string>> Filters(HttpRequest request)
+    {
+        var text = Query.String(request, "filters");
+        var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        if (text is null)
+        {
+            return result;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                result[property.Name] = property.Value.ValueKind == JsonValueKind.Array
+                    ? [.. property.Value.EnumerateArray().Select(v => v.GetString() ?? "")]
+                    : [.. property.Value.EnumerateObject().Select(p => p.Name)];
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw FlotillaException.Invalid($"Query parameter filters is not valid: {e.Message}. Expected JSON like {{\"service\":[\"web\"]}}.");
+        }
+
+        return result;
+    }
+
+    private static INodeRegistryGrain Registry(SwarmContext swarm) => swarm.Grains.GetGrain<INodeRegistryGrain>("nodes");
+
+    private static IServiceCatalogGrain Catalog(SwarmContext swarm) => swarm.Grains.GetGrain<IServiceCatalogGrain>("services");
+}

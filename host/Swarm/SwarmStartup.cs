@@ -1,0 +1,73 @@
+using Flotilla.Grains.Containers;
+using Flotilla.Grains.Local;
+using Flotilla.Grains.Nodes;
+using Flotilla.Grains.Placement;
+using Flotilla.Grains.Swarm;
+using Flotilla.Grains.Tasks;
+using Orleans.Runtime;
+
+namespace Flotilla.Host.Swarm;
+
+/// <summary>
+/// When a swarm node's silo is up: the first manager creates the swarm; every node registers its description; and
+/// task containers that the swarm moved away while this node was down are stopped here, so that a node that comes
+/// back never adds replicas beyond what its services ask for.
+/// </summary>
+public sealed class SwarmStartup(
+    SwarmContext swarm, DaemonOptions options, PluginCatalog plugins, NodeContext node, TaskAgent agent, ILogger<SwarmStartup> logger)
+    : ILifecycleParticipant<ISiloLifecycle>
+{
+    public void Participate(ISiloLifecycle lifecycle) =>
+        // After NodeStartup (Active) has re-adopted this node's containers.
+        lifecycle.Subscribe(nameof(SwarmStartup), ServiceLifecycleStage.Active + 1, StartAsync, _ => Task.CompletedTask);
+
+    private async Task StartAsync(CancellationToken ct)
+    {
+        if (swarm.Config is not { } config)
+        {
+            return;
+        }
+
+        var description = swarm.Describe(plugins.Runtimes.Select(r => r.Name));
+        try
+        {
+            if (config.PendingInit)
+            {
+                await swarm.Grains.GetGrain<ISwarmGrain>("swarm").InitAsync(config.ClusterId, description);
+                (config with { PendingInit = false }).Save(options.DataRoot);
+                logger.LogInformation("Swarm {ClusterId} initialised; node {Node} is its first manager", config.ClusterId, node.NodeName);
+            }
+            else
+            {
+                await swarm.Grains.GetGrain<INodeRegistryGrain>("nodes").RegisterAsync(description);
+            }
+
+            await swarm.Grains.GetGrain<Flotilla.Grains.Scheduling.ISchedulerGrain>("scheduler").NodeChangedAsync(node.NodeName);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Node {Node} could not take its place in swarm {ClusterId}: {Message}", node.NodeName, config.ClusterId, e.Message);
+        }
+
+        await StopUnwantedTasksAsync();
+    }
+
+    private async Task StopUnwantedTasksAsync()
+    {
+        foreach (var entry in await swarm.Grains.GetGrain<INodeGrain>(node.NodeName).ListContainersAsync())
+        {
+            var record = await swarm.Grains.GetGrain<IContainerGrain>(NodeScopedKey.Format(node.NodeName, entry.Id)).GetAsync();
+            if (record?.Labels.GetValueOrDefault(TaskAgent.TaskLabel) is not { } taskId)
+            {
+                continue;
+            }
+
+            var task = await swarm.Grains.GetGrain<ITaskGrain>(taskId).GetAsync();
+            if (task is null || task.State.IsFinal() || task.DesiredState != TaskState.Running || task.Node != node.NodeName)
+            {
+                logger.LogInformation("Task {TaskId} was moved away while this node was down; stopping its container {ContainerId}", taskId, entry.Id);
+                await agent.StopContainerAsync(entry.Id, TimeSpan.FromSeconds(1));
+            }
+        }
+    }
+}
