@@ -37,10 +37,15 @@ public sealed class Daemon : IAsyncDisposable
 
     public IReadOnlyList<string> ExtraArgs { get; private init; } = [];
 
-    public static async Task<Daemon> StartAsync(params string[] extraArgs)
+    /// <summary>A command the daemon is started under, e.g. nsenter into a test node's network namespace.</summary>
+    public IReadOnlyList<string> Launcher { get; private init; } = [];
+
+    public static Task<Daemon> StartAsync(params string[] extraArgs) => StartAsync([], extraArgs);
+
+    public static async Task<Daemon> StartAsync(string[] launcher, params string[] extraArgs)
     {
         await Leftovers.SweepStaleRunsAsync();
-        var daemon = new Daemon(Leftovers.Prefix + Guid.NewGuid().ToString("N")[..8]) { ExtraArgs = extraArgs };
+        var daemon = new Daemon(Leftovers.Prefix + Guid.NewGuid().ToString("N")[..8]) { ExtraArgs = extraArgs, Launcher = launcher };
         Directory.CreateDirectory(daemon.RunDirectory);
         await File.WriteAllTextAsync(Path.Combine(daemon.RunDirectory, "owner.pid"), Environment.ProcessId.ToString());
         daemon.SiloPort = FreePort();
@@ -59,12 +64,17 @@ public sealed class Daemon : IAsyncDisposable
 
     public async Task StartProcessAsync()
     {
-        var psi = new ProcessStartInfo(Repo.Flotillad)
+        var psi = new ProcessStartInfo(Launcher.Count > 0 ? Launcher[0] : Repo.Flotillad)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var a in Launcher.Skip(1).Concat(Launcher.Count > 0 ? [Repo.Flotillad] : []))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
         foreach (var a in (string[])
                  ["--data-root", DataRoot, "--run-root", RunRoot, "--socket", Socket, "--node-name", Name,
                   "--silo-port", SiloPort.ToString(), "--gateway-port", "0",

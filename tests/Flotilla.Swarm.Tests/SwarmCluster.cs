@@ -1,0 +1,115 @@
+using Flotilla.Client;
+using Flotilla.Client.Models;
+using Flotilla.Tests.Harness;
+
+namespace Flotilla.Swarm.Tests;
+
+/// <summary>
+/// Three real nodes, each a flotillad in its own network namespace, formed into one swarm through the CLI
+/// (init on node 1, join with the worker token on 2 and 3), with busybox imported on each. Shared by the tests of
+/// one class; tests that kill or cut off a node put it back before they end.
+/// </summary>
+public sealed class SwarmCluster : IAsyncLifetime
+{
+    public const int Size = 3;
+
+    public TestNetwork Network { get; private set; } = null!;
+
+    public TestDatabase Database { get; private set; } = null!;
+
+    public List<Daemon> Nodes { get; } = [];
+
+    public Daemon Manager => Nodes[0];
+
+    public string ManagerAddress => $"{Network.Address(1)}:2377";
+
+    public async Task InitializeAsync()
+    {
+        Network = await TestNetwork.CreateAsync(Size);
+        Database = await TestDatabase.CreateAsync();
+        for (var n = 1; n <= Size; n++)
+        {
+            var node = await Daemon.StartAsync(Network.Launcher(n), "--advertise-addr", Network.Address(n));
+            Nodes.Add(node);
+            await node.ImportBusyboxAsync();
+        }
+
+        var init = await Manager.CliAsync("swarm", "init", "--datastore", Database.ConnectionString(Network.Gateway));
+        Assert.True(init.ExitCode == 0, init + await Manager.ReadLogAsync());
+        var token = (await Manager.CliAsync("swarm", "join-token", "-q", "worker")).Stdout.Trim();
+        for (var n = 1; n < Size; n++)
+        {
+            var joined = await Nodes[n].CliAsync("swarm", "join", "--token", token, ManagerAddress);
+            Assert.True(joined.ExitCode == 0, joined + await Nodes[n].ReadLogAsync());
+        }
+    }
+
+    public FlotillaClient Client(int index = 0) => new(new FlotillaClientOptions { Host = Nodes[index].Host });
+
+    /// <summary>Waits until <paramref name="done"/> holds for the service's tasks, or fails with what they were.</summary>
+    public async Task<List<SwarmTask>> WaitForTasksAsync(string service, Func<List<SwarmTask>, bool> done, TimeSpan timeout)
+    {
+        using var client = Client();
+        var deadline = DateTime.UtcNow + timeout;
+        List<SwarmTask> tasks = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                tasks = await client.Services.TasksAsync(service);
+                if (done(tasks))
+                {
+                    return tasks;
+                }
+            }
+            catch (FlotillaApiException)
+            {
+                // A manager's view can be briefly unavailable while membership settles.
+            }
+
+            await Task.Delay(250);
+        }
+
+        var seen = string.Join('\n', tasks.Select(t => $"{t.Name} {t.NodeID} {t.DesiredState} {t.Status.State} {t.Status.Err}"));
+        throw new TimeoutException($"service {service} did not get there within {timeout.TotalSeconds} s; its tasks:\n{seen}");
+    }
+
+    public static List<SwarmTask> Running(List<SwarmTask> tasks) =>
+        [.. tasks.Where(t => t.Status.State == "running" && t.DesiredState == "running")];
+
+    public async Task<Dictionary<string, string>> NodeIdsAsync()
+    {
+        using var client = Client();
+        return (await client.Nodes.ListAsync()).ToDictionary(n => n.ID, n => n.Description.Hostname);
+    }
+
+    /// <summary>Containers that run on a node, as that node's own API sees them.</summary>
+    public async Task<int> RunningContainersAsync(int index)
+    {
+        var ps = await Nodes[index].CliAsync("ps", "-q");
+        return ps.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in Nodes)
+        {
+            await node.KillAsync();
+        }
+
+        foreach (var node in Nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        if (Network is not null)
+        {
+            await Network.DisposeAsync();
+        }
+
+        if (Database is not null)
+        {
+            await Database.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using Flotilla.Client;
+using Flotilla.Client.Models;
+using Flotilla.Tests.Harness;
+
+namespace Flotilla.Swarm.Tests;
+
+/// <summary>
+/// A swarm of three nodes on three network namespaces. The tests run in order on one cluster and each leaves it
+/// as it found it: every node up and active.
+/// </summary>
+[TestCaseOrderer("Flotilla.Swarm.Tests.ByLineOrderer", "Flotilla.Swarm.Tests")]
+public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluster>
+{
+    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task NodesJoinWithTheTokenAndAWrongTokenIsRefused()
+    {
+        var nodes = await cluster.Manager.CliAsync("node", "ls", "--format", "json");
+        Assert.Equal(0, nodes.ExitCode);
+        using (var client = cluster.Client())
+        {
+            var list = await client.Nodes.ListAsync();
+            Assert.Equal(SwarmCluster.Size, list.Count);
+            Assert.All(list, n => Assert.Equal("ready", n.Status.State));
+            Assert.Single(list, n => n.Spec.Role == "manager");
+        }
+
+        // A fourth daemon with a made-up token is turned away and stays on its own.
+        await using var stranger = await Daemon.StartAsync(["nsenter", $"--net=/run/netns/{cluster.Network.Namespace(3)}"], "--silo-port", "11112", "--swarm-port", "2378", "--advertise-addr", cluster.Network.Address(3));
+        var refused = await stranger.CliAsync("swarm", "join", "--token", "FLTKN-1-nosuchswarm-0000000000000000000000000", cluster.ManagerAddress);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("another swarm", refused.Stderr);
+        var token = (await cluster.Manager.CliAsync("swarm", "join-token", "-q", "worker")).Stdout.Trim();
+        var wrong = await stranger.CliAsync("swarm", "join", "--token", token[..^5] + "zzzzz", cluster.ManagerAddress);
+        Assert.NotEqual(0, wrong.ExitCode);
+        Assert.Contains("not valid", wrong.Stderr);
+
+        // Workers can't manage the swarm.
+        var fromWorker = await cluster.Nodes[1].CliAsync("service", "ls");
+        Assert.NotEqual(0, fromWorker.ExitCode);
+        Assert.Contains("not a swarm manager", fromWorker.Stderr);
+    }
+
+    [Fact]
+    public async Task ReplicasSpreadAndAKilledNodesTasksMoveWithoutEverExceedingTheCount()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "web", "--replicas", "6", "--restart-delay", "0s",
+            "--stop-grace-period", "1s", "busybox", "sleep", "3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            var tasks = await cluster.WaitForTasksAsync("web", t => SwarmCluster.Running(t).Count == 6, Converge);
+            var perNode = SwarmCluster.Running(tasks).GroupBy(t => t.NodeID).Select(g => g.Count()).ToList();
+            Assert.Equal([2, 2, 2], perNode);
+
+            // kill -9 the third node's daemon: its silo stops answering; its six tasks' two go elsewhere.
+            var ids = await cluster.NodeIdsAsync();
+            var victim = cluster.Nodes[2];
+            await victim.KillAsync();
+            tasks = await cluster.WaitForTasksAsync("web", t =>
+                SwarmCluster.Running(t).Count == 6 && SwarmCluster.Running(t).All(x => ids[x.NodeID] != victim.Name), Converge);
+            Assert.Equal(2, tasks.Count(t => t.Status.State == "orphaned"));
+
+            // It comes back: the containers it kept running for the moved tasks are stopped there.
+            await victim.StartProcessAsync();
+            await WaitAsync(async () => await cluster.RunningContainersAsync(2) == 0, "the returning node to stop its moved tasks");
+            var total = 0;
+            for (var i = 0; i < SwarmCluster.Size; i++)
+            {
+                total += await cluster.RunningContainersAsync(i);
+            }
+
+            Assert.Equal(6, total);
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "web");
+        }
+    }
+
+    [Fact]
+    public async Task DrainingANodeMovesItsTasksAway()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "drained", "--replicas", "3", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var node = cluster.Nodes[1].Name;
+        try
+        {
+            await cluster.WaitForTasksAsync("drained", t => SwarmCluster.Running(t).Count == 3, Converge);
+            Assert.Equal(0, (await cluster.Manager.CliAsync("node", "update", "--availability", "drain", node)).ExitCode);
+            var ids = await cluster.NodeIdsAsync();
+            await cluster.WaitForTasksAsync("drained", t =>
+                SwarmCluster.Running(t).Count == 3 && SwarmCluster.Running(t).All(x => ids[x.NodeID] != node), Converge);
+            await WaitAsync(async () => await cluster.RunningContainersAsync(1) == 0, "the drained node to stop its tasks");
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("node", "update", "--availability", "active", node);
+            await cluster.Manager.CliAsync("service", "rm", "drained");
+        }
+    }
+
+    [Fact]
+    public async Task AContainerThatExitsIsReplacedByANewTask()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "crashy", "--replicas", "1", "--restart-delay", "0s",
+            "busybox", "sh", "-c", "sleep 1; exit 3");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            var tasks = await cluster.WaitForTasksAsync("crashy", t => t.Count(x => x.Status.State == "failed") >= 2, Converge);
+            var failed = tasks.First(t => t.Status.State == "failed");
+            Assert.Equal(3, failed.Status.ContainerStatus?.ExitCode);
+            Assert.Contains("non-zero exit (3)", failed.Status.Err);
+            Assert.Equal("shutdown", failed.DesiredState);
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "crashy");
+        }
+    }
+
+    [Fact]
+    public async Task BadServicesGetClearErrors()
+    {
+        var negative = await cluster.Manager.CliAsync("service", "create", "--name", "neg", "--replicas", "-1", "busybox", "true");
+        Assert.NotEqual(0, negative.ExitCode);
+        Assert.Contains("replicas", negative.Stderr);
+
+        var badName = await cluster.Manager.CliAsync("service", "create", "--name", "not_a_dns_label", "busybox", "true");
+        Assert.Contains("invalid service name", badName.Stderr);
+
+        var badConstraint = await cluster.Manager.CliAsync("service", "create", "--name", "bc", "--constraint", "node.colour=red", "busybox", "true");
+        Assert.Contains("invalid constraint", badConstraint.Stderr);
+
+        Assert.Equal(0, (await cluster.Manager.CliAsync("service", "create", "--name", "nowhere", "--constraint", "node.labels.zone==mars", "busybox", "sleep", "60")).ExitCode);
+        Assert.Equal(0, (await cluster.Manager.CliAsync("service", "create", "--name", "noimage", "busybox-that-does-not-exist", "true")).ExitCode);
+        try
+        {
+            var duplicate = await cluster.Manager.CliAsync("service", "create", "--name", "nowhere", "busybox", "true");
+            Assert.Contains("already exists", duplicate.Stderr);
+
+            var pending = await cluster.WaitForTasksAsync("nowhere", t => t.Any(x => x.Status.State == "pending"), Converge);
+            Assert.Contains("no suitable node", pending[0].Status.Message);
+            Assert.Contains("node.labels.zone==mars", pending[0].Status.Message);
+
+            var rejected = await cluster.WaitForTasksAsync("noimage", t => t.Any(x => x.Status.State == "rejected"), Converge);
+            Assert.Contains("No such image", rejected.First(x => x.Status.State == "rejected").Status.Err);
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "nowhere", "noimage");
+        }
+    }
+
+    [Fact]
+    public async Task ARollingUpdateToAFailingImageRollsBack()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "rolling", "--replicas", "2", "--update-parallelism", "1",
+            "--update-failure-action", "rollback", "--update-monitor", "1s", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            await cluster.WaitForTasksAsync("rolling", t => SwarmCluster.Running(t).Count == 2, Converge);
+            Assert.Equal(0, (await cluster.Manager.CliAsync("service", "update", "--image", "busybox-missing", "rolling")).ExitCode);
+            using var client = cluster.Client();
+            await WaitAsync(async () => (await client.Services.InspectAsync("rolling")).UpdateStatus?.State == "rollback_completed", "the rollback to complete");
+            var service = await client.Services.InspectAsync("rolling");
+            Assert.Equal("busybox", service.Spec.TaskTemplate.ContainerSpec.Image);
+            await cluster.WaitForTasksAsync("rolling", t => SwarmCluster.Running(t).Count == 2
+                && SwarmCluster.Running(t).All(x => x.Spec.ContainerSpec.Image == "busybox"), Converge);
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "rolling");
+        }
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Converge;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Fail($"Timed out waiting for {what}.");
+    }
+}
