@@ -99,7 +99,7 @@ public static class Daemon
         PrepareSocket(options.Socket);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.ListenUnixSocket(options.Socket);
+            k.ListenUnixSocket(options.Socket, listen => listen.Use(HalfCloseConnection.Middleware));
             k.AddServerHeader = false;
         });
 

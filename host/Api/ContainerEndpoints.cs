@@ -152,8 +152,8 @@ public static class ContainerEndpoints
         var wantStdout = Query.Bool(request, "stdout");
         var wantStderr = Query.Bool(request, "stderr");
         var wantStdin = Query.Bool(request, "stdin") && record.OpenStdin;
-        // Not RequestAborted: the client half-closing the connection (its stdin ended) fires it, yet the output must go
-        // on until the container's ends; a client that went away shows as a failed write.
+        // Not RequestAborted: the output goes on until the container's ends, even after the client half-closed the
+        // connection (its stdin ended, see HalfCloseConnection); a client that went away shows as a failed write.
         var ct = CancellationToken.None;
 
         switch (record.Status)
@@ -161,7 +161,7 @@ public static class ContainerEndpoints
             case ContainerLifecycle.Created:
             {
                 using var subscription = hub.Subscribe(record.Id);
-                var connection = await Hijack.AcceptAsync(context, record.Tty);
+                var connection = await Hijack.AcceptAsync(context, record.Tty, wantStdin);
                 await using var _ = connection;
                 var stdin = wantStdin ? PumpStdinAsync(connection, () => subscription.StreamsAsync(ct), ct) : Task.CompletedTask;
                 await ForwardAsync(subscription.Output.ReadAllAsync(ct), connection, record.Tty, wantStdout, wantStderr);
@@ -172,7 +172,7 @@ public static class ContainerEndpoints
             case ContainerLifecycle.Running:
             {
                 await using var streams = await plugins.Runtime(record.Runtime).AttachAsync(record.Id, ct);
-                var connection = await Hijack.AcceptAsync(context, record.Tty);
+                var connection = await Hijack.AcceptAsync(context, record.Tty, wantStdin);
                 await using var _ = connection;
                 var stdin = wantStdin ? PumpStdinAsync(connection, () => Task.FromResult(streams), ct) : Task.CompletedTask;
                 await ForwardAsync(streams.ReadOutputAsync(ct), connection, record.Tty, wantStdout, wantStderr);
@@ -182,7 +182,7 @@ public static class ContainerEndpoints
 
             default:
                 // Nothing will ever come: answer and close, as docker does for a stopped container.
-                await using (await Hijack.AcceptAsync(context, record.Tty))
+                await using (await Hijack.AcceptAsync(context, record.Tty, stdin: false))
                 {
                 }
 

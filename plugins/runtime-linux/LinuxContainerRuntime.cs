@@ -285,15 +285,16 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
         }
 
         var processFile = Path.Combine(files.Scratch, $"exec-{Guid.NewGuid():N}.json");
+        var runtimeLog = Path.ChangeExtension(processFile, ".log");
         await File.WriteAllTextAsync(processFile, process.ToJsonString(), ct);
-        var started = Process.Start(_oci.StartInfo("exec", "--process", processFile, id))!;
+        var started = Process.Start(_oci.StartInfo(["--log", runtimeLog], "exec", "--process", processFile, id))!;
         if (!spec.OpenStdin)
         {
             started.StandardInput.Close();
         }
 
         _ = started.WaitForExitAsync(CancellationToken.None).ContinueWith(_ => File.Delete(processFile), TaskScheduler.Default);
-        return new ProcessStreams(started);
+        return new ProcessStreams(started, runtimeLog);
     }
 
     private ContainerFiles Files(string id, string scratch) => new(id, scratch, Path.Combine(_settings.RunDirectory, "rootfs", id));

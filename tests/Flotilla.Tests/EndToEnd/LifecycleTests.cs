@@ -84,6 +84,30 @@ public sealed class LifecycleTests(SharedDaemon shared)
     }
 
     [Fact]
+    public async Task Exec_of_a_missing_or_non_executable_file_exits_like_a_shell()
+    {
+        var name = D.Name + "-exec-bad";
+        await StartDetachedAsync(name, "sleep", "300");
+        try
+        {
+            var missing = await D.CliAsync("exec", name, "no-such-command");
+            Assert.True(missing.ExitCode == 127, missing.ToString());
+            Assert.Contains("not found", missing.Stderr);
+
+            var notExecutable = await D.CliAsync("exec", name, "/etc/passwd");
+            Assert.True(notExecutable.ExitCode == 126, notExecutable.ToString());
+            Assert.Contains("ermission denied", notExecutable.Stderr);
+
+            // The process' own 255 stays 255.
+            Assert.Equal(255, (await D.CliAsync("exec", name, "sh", "-c", "exit 255")).ExitCode);
+        }
+        finally
+        {
+            await D.CliAsync("rm", "-f", name);
+        }
+    }
+
+    [Fact]
     public async Task Rm_of_a_running_container_needs_force()
     {
         var name = D.Name + "-rm";
