@@ -38,7 +38,7 @@ public sealed class ContainerGrain(
         var image = await images.ResolveAsync(args.Image);
         var runtime = plugins.Runtime(args.Runtime ?? node.DefaultRuntime);
         var name = args.Name is { Length: > 0 } ? ContainerNames.Validate(args.Name) : ContainerNames.Random();
-        var mounts = await mountResolver.ResolveAsync(args.Binds, CancellationToken.None);
+        var mounts = await mountResolver.ResolveAsync(args.Binds, args.Mounts, CancellationToken.None);
         if (args.MemoryBytes is < 0 || args.MemoryBytes is > 0 and < 6 * 1024 * 1024)
         {
             throw FlotillaException.Invalid("Minimum memory limit allowed is 6MB (--memory).");
@@ -360,7 +360,11 @@ public sealed class ContainerGrain(
         Env = r.Env,
         WorkingDir = r.WorkingDir,
         User = r.User,
-        Mounts = [.. r.Mounts.Select(m => new MountSpec(m.Source, m.Destination, m.ReadOnly))],
+        Mounts =
+        [
+            .. r.Mounts.Select(m => new MountSpec(m.Source, m.Destination, m.ReadOnly,
+                m.Kind != MountKind.Tmpfs ? null : m.TmpfsMode == 0 ? new TmpfsOptions(m.TmpfsSizeBytes) : new TmpfsOptions(m.TmpfsSizeBytes, m.TmpfsMode))),
+        ],
         Resources = new ResourceLimits(r.MemoryBytes, r.NanoCpus),
         OpenStdin = r.OpenStdin,
         Tty = r.Tty,

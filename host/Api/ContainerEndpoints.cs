@@ -46,6 +46,7 @@ public static class ContainerEndpoints
             Runtime = string.IsNullOrEmpty(host.Runtime) ? null : host.Runtime,
             AutoRemove = host.AutoRemove,
             Binds = host.Binds?.ToArray() ?? [],
+            Mounts = [.. (host.Mounts ?? []).Select(m => new MountRequest(m.Type, m.Source, m.Target, m.ReadOnly, m.TmpfsOptions?.SizeBytes ?? 0, m.TmpfsOptions?.Mode ?? 0))],
             MemoryBytes = host.Memory,
             NanoCpus = host.NanoCpus,
             OpenStdin = body.OpenStdin,
