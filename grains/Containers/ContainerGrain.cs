@@ -113,12 +113,9 @@ public sealed class ContainerGrain(
     public async Task StartAsync()
     {
         EnsureExists();
-        switch (Record.Status)
+        if (Record.Status == ContainerLifecycle.Running)
         {
-            case ContainerLifecycle.Running:
-                return;
-            case ContainerLifecycle.Exited:
-                throw FlotillaException.Conflict($"Container {Record.Name} has exited; restarting an exited container is not supported yet. Run a new one with `flotilla run`.");
+            return;
         }
 
         var runtime = plugins.Runtime(Record.Runtime);
@@ -140,7 +137,10 @@ public sealed class ContainerGrain(
         }
 
         var status = await runtime.GetStatusAsync(Id, CancellationToken.None);
-        state.State = Record with { Status = ContainerLifecycle.Running, Pid = status.Pid, StartedAt = status.StartedAt ?? DateTimeOffset.UtcNow, Error = null };
+        state.State = Record with
+        {
+            Status = ContainerLifecycle.Running, Pid = status.Pid, StartedAt = status.StartedAt ?? DateTimeOffset.UtcNow, Error = null, ExitCode = 0, OomKilled = false,
+        };
         await state.WriteStateAsync();
         exits.Watch(Id, runtime);
         logger.LogInformation("Started container {ContainerId} (pid {Pid})", Id, status.Pid);

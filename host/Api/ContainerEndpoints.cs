@@ -16,6 +16,7 @@ public static class ContainerEndpoints
         api.MapGet("/containers/{id}/json", async (string id, Containers containers) => Results.Json(ContainerView.Inspect(await containers.RecordAsync(id))));
         api.MapPost("/containers/{id}/start", StartAsync);
         api.MapPost("/containers/{id}/stop", StopAsync);
+        api.MapPost("/containers/{id}/restart", RestartAsync);
         api.MapPost("/containers/{id}/kill", KillAsync);
         api.MapPost("/containers/{id}/wait", WaitAsync);
         api.MapDelete("/containers/{id}", RemoveAsync);
@@ -88,6 +89,15 @@ public static class ContainerEndpoints
         }
 
         await containers.Grain(record.Id).StopAsync(Query.Int(request, "t") ?? 10);
+        return Results.NoContent();
+    }
+
+    /// <summary>docker's restart: stop (SIGTERM, then SIGKILL after t seconds) if it runs, then start again.</summary>
+    private static async Task<IResult> RestartAsync(HttpRequest request, string id, Containers containers)
+    {
+        var (_, grain) = await containers.ResolveAsync(id);
+        await grain.StopAsync(Query.Int(request, "t") ?? 10);
+        await grain.StartAsync();
         return Results.NoContent();
     }
 

@@ -112,6 +112,11 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
             throw new PluginException($"container {id}'s root filesystem is no longer mounted; remove the container and run a new one.", PluginErrorKind.Conflict);
         }
 
+        if (File.Exists(files.ConmonPidFile))
+        {
+            await ClearPreviousRunAsync(id, files, ct);
+        }
+
         var config = JsonNode.Parse(await File.ReadAllTextAsync(files.Config, ct))!;
         var tty = config["process"]?["terminal"]?.GetValue<bool>() ?? false;
         await LaunchConmonAsync(id, files, File.Exists(Path.Combine(files.Scratch, "stdin")), tty, ct);
@@ -135,6 +140,30 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// A restart (docker start of an exited container): the runtime's record of the last run and conmon's exit
+    /// files go; the bundle, the root filesystem with its writable layer and the log (appended to) stay.
+    /// </summary>
+    private async Task ClearPreviousRunAsync(string id, ContainerFiles files, CancellationToken ct)
+    {
+        if ((await GetStatusAsync(id, ct)).State == ContainerState.Running)
+        {
+            throw new PluginException($"container {id} is already running", PluginErrorKind.Conflict);
+        }
+
+        try
+        {
+            await _oci.RunAsync(ct, "delete", "--force", id);
+        }
+        catch (PluginException e)
+        {
+            _logger.LogDebug("{Runtime} delete {Id} before its restart: {Message}", _settings.OciRuntime, id, e.Message);
+        }
+
+        DeleteIfExists(Path.Combine(ExitDirectory, id));
+        DeleteIfExists(Path.Combine(SocketDirectory, CuUuid(id)));
     }
 
     public async Task<IContainerStreams> AttachAsync(string id, CancellationToken ct)
