@@ -128,7 +128,7 @@ public static class Daemon
         PrepareSocket(options.Socket);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.ListenUnixSocket(options.Socket);
+            k.ListenUnixSocket(options.Socket, listen => listen.Use(HalfCloseConnection.Middleware));
             if (swarm is not null)
             {
                 // Other nodes join through this port: it answers only the admission call (see SwarmEndpoints).

@@ -5,7 +5,8 @@ namespace Flotilla.Images;
 /// <summary>
 /// Unpacks one layer tarball into a new directory, treating the tarball as hostile: no entry may make anything be
 /// written outside that directory (no "..", no absolute names, never through a symlink, no hard link to outside).
-/// OCI whiteouts become overlayfs whiteouts. Any refusal throws, naming the entry; the caller discards the directory.
+/// OCI whiteouts become overlayfs whiteouts; file capabilities, ACLs and other xattrs that matter are applied (see
+/// ApplyXattrs). Any refusal throws, naming the entry; the caller discards the directory.
 /// </summary>
 internal static class LayerUnpacker
 {
@@ -25,10 +26,21 @@ internal static class LayerUnpacker
     {
         var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(target));
         Directory.CreateDirectory(root);
-        using var reader = new TarReader(tar, leaveOpen: true);
+        var headers = new PaxXattrReader(tar);
+        using var reader = new TarReader(headers, leaveOpen: true);
         var directories = new List<(string Path, DateTimeOffset MTime)>();
-        while (reader.GetNextEntry() is { } entry)
+        TarEntry? entry = null;
+        while (true)
         {
+            // The previous entry's data to its end first, so that what the tar reader reads next is headers only.
+            entry?.DataStream?.CopyTo(Stream.Null);
+            headers.BeginHeaders();
+            if ((entry = reader.GetNextEntry()) is null)
+            {
+                break;
+            }
+
+            var xattrs = headers.EndHeaders(entry);
             if (entry.EntryType is TarEntryType.GlobalExtendedAttributes)
             {
                 continue;
@@ -40,6 +52,7 @@ internal static class LayerUnpacker
                 if (entry.EntryType == TarEntryType.Directory)
                 {
                     ApplyMetadata(entry, root); // "./": the layer's root directory itself
+                    ApplyXattrs(entry, root, xattrs);
                     directories.Add((root, entry.ModificationTime));
                 }
 
@@ -131,6 +144,7 @@ internal static class LayerUnpacker
             }
 
             ApplyMetadata(entry, path);
+            ApplyXattrs(entry, path, xattrs);
             if (entry.EntryType != TarEntryType.Directory)
             {
                 Native.SetTimesNoFollow(path, entry.ModificationTime);
@@ -143,6 +157,32 @@ internal static class LayerUnpacker
             if (KindOf(dir) == Kind.Directory)
             {
                 Native.SetTimesNoFollow(dir, mtime);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The extended attributes that matter in a root filesystem, after chown (which clears file capabilities):
+    /// file capabilities, POSIX ACLs and user attributes, as docker applies them, and overlayfs' opaque mark (a layer
+    /// made from an overlay upper directory carries it instead of a .wh..wh..opq entry). Other trusted.* and
+    /// security.* attributes (overlay redirects, SELinux labels of another host) are not applied: they would steer
+    /// overlayfs or the host's security modules from an image. Symbolic links take none.
+    /// </summary>
+    private static void ApplyXattrs(TarEntry entry, string path, Dictionary<string, byte[]> xattrs)
+    {
+        if (entry.EntryType == TarEntryType.SymbolicLink)
+        {
+            return;
+        }
+
+        foreach (var (name, value) in xattrs)
+        {
+            var applies = name is "security.capability" or "system.posix_acl_access" or "system.posix_acl_default"
+                          || name.StartsWith("user.", StringComparison.Ordinal)
+                          || (name == "trusted.overlay.opaque" && value is [(byte)'y'] && entry.EntryType == TarEntryType.Directory);
+            if (applies)
+            {
+                Native.SetXattr(path, name, value);
             }
         }
     }

@@ -20,6 +20,10 @@ public sealed class ContainersClient
     public Task StopAsync(string id, int? timeoutSeconds = null, CancellationToken ct = default) =>
         _transport.SendAsync(HttpMethod.Post, $"containers/{Escape(id)}/stop" + (timeoutSeconds is { } t ? $"?t={t}" : ""), ct);
 
+    /// <summary>Stops the container if it runs (as <see cref="StopAsync"/>), then starts it again.</summary>
+    public Task RestartAsync(string id, int? timeoutSeconds = null, CancellationToken ct = default) =>
+        _transport.SendAsync(HttpMethod.Post, $"containers/{Escape(id)}/restart" + (timeoutSeconds is { } t ? $"?t={t}" : ""), ct);
+
     /// <summary>Sends <paramref name="signal"/> (a name such as "KILL" or "SIGTERM", or a number).</summary>
     public Task KillAsync(string id, string signal = "KILL", CancellationToken ct = default) =>
         _transport.SendAsync(HttpMethod.Post, $"containers/{Escape(id)}/kill?signal={Uri.EscapeDataString(signal)}", ct);

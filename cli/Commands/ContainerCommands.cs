@@ -9,14 +9,14 @@ using Flotilla.Client.Models;
 
 namespace Flotilla.Cli.Commands;
 
-/// <summary>ps, logs, stop, kill, rm, inspect, wait, exec.</summary>
+/// <summary>ps, logs, start, stop, restart, kill, rm, inspect, wait, exec.</summary>
 public static class ContainerCommands
 {
     /// <summary>exec's options that take a separate value (see <see cref="CommandLineSplit"/>).</summary>
     public static readonly HashSet<string> ExecValuedOptions = ["-e", "--env", "-w", "--workdir", "-u", "--user", "-H", "--host"];
 
     public static IEnumerable<Command> Create(Func<string[]> execCommand) =>
-        [Ps(), Logs(), Stop(), Kill(), Rm(), Inspect(), Wait(), Exec(execCommand)];
+        [Ps(), Logs(), Start(), Stop(), Restart(), Kill(), Rm(), Inspect(), Wait(), Exec(execCommand)];
 
     private static Command Ps()
     {
@@ -89,6 +89,17 @@ public static class ContainerCommands
         var time = new Option<int?>("--time", "-t") { Description = "Seconds to wait before killing the container (default 10)" };
         return Cli.ForEach("stop", "Stop one or more running containers", "containers",
             (client, id, parse, ct) => client.Containers.StopAsync(id, parse.GetValue(time), ct), time);
+    }
+
+    private static Command Start() =>
+        Cli.ForEach("start", "Start one or more created or stopped containers", "containers",
+            (client, id, parse, ct) => client.Containers.StartAsync(id, ct));
+
+    private static Command Restart()
+    {
+        var time = new Option<int?>("--time", "-t") { Description = "Seconds to wait before killing the container (default 10)" };
+        return Cli.ForEach("restart", "Restart one or more containers", "containers",
+            (client, id, parse, ct) => client.Containers.RestartAsync(id, parse.GetValue(time), ct), time);
     }
 
     private static Command Kill()

@@ -11,7 +11,7 @@ public static class RunCommand
     /// <summary>run's options that take a separate value (see <see cref="CommandLineSplit"/>).</summary>
     public static readonly HashSet<string> ValuedOptions =
     [
-        "--name", "-e", "--env", "-w", "--workdir", "-u", "--user", "-v", "--volume", "--memory", "-m", "--cpus", "--runtime",
+        "--name", "-e", "--env", "-w", "--workdir", "-u", "--user", "-v", "--volume", "--mount", "--memory", "-m", "--cpus", "--runtime",
         "-H", "--host", "--hostname", "-l", "--label", "--entrypoint",
     ];
 
@@ -24,6 +24,7 @@ public static class RunCommand
         var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the container" };
         var user = new Option<string?>("--user", "-u") { Description = "User (name|uid[:group|gid])" };
         var volume = new Option<string[]>("--volume", "-v") { Description = "Mount a named volume or a host path (SOURCE:DESTINATION[:ro])" };
+        var mount = new Option<string[]>("--mount") { Description = "Mount a bind, volume or tmpfs (type=bind|volume|tmpfs,source=…,target=…[,readonly])" };
         var memory = new Option<string?>("--memory", "-m") { Description = "Memory limit (e.g. 16m, 1g)" };
         var cpus = new Option<string?>("--cpus") { Description = "Number of CPUs (e.g. 0.5)" };
         var runtime = new Option<string?>("--runtime") { Description = "Runtime to use for this container" };
@@ -33,7 +34,7 @@ public static class RunCommand
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep stdin open and pass it to the container" };
         var image = new Argument<string>("image") { Description = "Image to run" };
         var command = Cli.Verb("run", "Create and run a new container from an image (arguments after IMAGE are its command)",
-            detach, rm, name, env, workdir, user, volume, memory, cpus, runtime, hostname, label, entrypoint, interactive, image);
+            detach, rm, name, env, workdir, user, volume, mount, memory, cpus, runtime, hostname, label, entrypoint, interactive, image);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -59,6 +60,7 @@ public static class RunCommand
                 {
                     AutoRemove = parse.GetValue(rm),
                     Binds = [.. (parse.GetValue(volume) ?? []).Select(v => VolumeSpec.Parse(v, cwd).ToBind())],
+                    Mounts = [.. (parse.GetValue(mount) ?? []).Select(m => MountOption.Parse(m, cwd))],
                     Memory = parse.GetValue(memory) is { } m ? MemorySize.Parse(m) : 0,
                     NanoCpus = parse.GetValue(cpus) is { } c ? MemorySize.ParseCpus(c) : 0,
                     Runtime = parse.GetValue(runtime),

@@ -21,4 +21,17 @@ public sealed record ContainerCreateArgs
     [Id(13)] public long NanoCpus { get; init; }
     [Id(14)] public bool OpenStdin { get; init; }
     [Id(15)] public bool Tty { get; init; }
+    /// <summary>docker's HostConfig.Mounts: the structured form, beside <see cref="Binds"/>.</summary>
+    [Id(16)] public MountRequest[] Mounts { get; init; } = [];
 }
+
+/// <summary>One entry of docker's HostConfig.Mounts, as the user gave it.</summary>
+/// <param name="Type">"bind", "volume" or "tmpfs" (docker also knows "npipe", "cluster" and "image": refused).</param>
+[GenerateSerializer, Immutable]
+public sealed record MountRequest(
+    [property: Id(0)] string Type,
+    [property: Id(1)] string? Source,
+    [property: Id(2)] string Target,
+    [property: Id(3)] bool ReadOnly,
+    [property: Id(4)] long TmpfsSizeBytes = 0,
+    [property: Id(5)] int TmpfsMode = 0);

@@ -38,7 +38,7 @@ public sealed class ContainerGrain(
         var image = await images.ResolveAsync(args.Image);
         var runtime = plugins.Runtime(args.Runtime ?? node.DefaultRuntime);
         var name = args.Name is { Length: > 0 } ? ContainerNames.Validate(args.Name) : ContainerNames.Random();
-        var mounts = await mountResolver.ResolveAsync(args.Binds, CancellationToken.None);
+        var mounts = await mountResolver.ResolveAsync(args.Binds, args.Mounts, CancellationToken.None);
         if (args.MemoryBytes is < 0 || args.MemoryBytes is > 0 and < 6 * 1024 * 1024)
         {
             throw FlotillaException.Invalid("Minimum memory limit allowed is 6MB (--memory).");
@@ -113,12 +113,9 @@ public sealed class ContainerGrain(
     public async Task StartAsync()
     {
         EnsureExists();
-        switch (Record.Status)
+        if (Record.Status == ContainerLifecycle.Running)
         {
-            case ContainerLifecycle.Running:
-                return;
-            case ContainerLifecycle.Exited:
-                throw FlotillaException.Conflict($"Container {Record.Name} has exited; restarting an exited container is not supported yet. Run a new one with `flotilla run`.");
+            return;
         }
 
         var runtime = plugins.Runtime(Record.Runtime);
@@ -140,7 +137,10 @@ public sealed class ContainerGrain(
         }
 
         var status = await runtime.GetStatusAsync(Id, CancellationToken.None);
-        state.State = Record with { Status = ContainerLifecycle.Running, Pid = status.Pid, StartedAt = status.StartedAt ?? DateTimeOffset.UtcNow, Error = null };
+        state.State = Record with
+        {
+            Status = ContainerLifecycle.Running, Pid = status.Pid, StartedAt = status.StartedAt ?? DateTimeOffset.UtcNow, Error = null, ExitCode = 0, OomKilled = false,
+        };
         await state.WriteStateAsync();
         exits.Watch(Id, runtime);
         logger.LogInformation("Started container {ContainerId} (pid {Pid})", Id, status.Pid);
@@ -360,7 +360,11 @@ public sealed class ContainerGrain(
         Env = r.Env,
         WorkingDir = r.WorkingDir,
         User = r.User,
-        Mounts = [.. r.Mounts.Select(m => new MountSpec(m.Source, m.Destination, m.ReadOnly))],
+        Mounts =
+        [
+            .. r.Mounts.Select(m => new MountSpec(m.Source, m.Destination, m.ReadOnly,
+                m.Kind != MountKind.Tmpfs ? null : m.TmpfsMode == 0 ? new TmpfsOptions(m.TmpfsSizeBytes) : new TmpfsOptions(m.TmpfsSizeBytes, m.TmpfsMode))),
+        ],
         Resources = new ResourceLimits(r.MemoryBytes, r.NanoCpus),
         OpenStdin = r.OpenStdin,
         Tty = r.Tty,

@@ -16,6 +16,7 @@ public static class ContainerEndpoints
         api.MapGet("/containers/{id}/json", async (string id, Containers containers) => Results.Json(ContainerView.Inspect(await containers.RecordAsync(id))));
         api.MapPost("/containers/{id}/start", StartAsync);
         api.MapPost("/containers/{id}/stop", StopAsync);
+        api.MapPost("/containers/{id}/restart", RestartAsync);
         api.MapPost("/containers/{id}/kill", KillAsync);
         api.MapPost("/containers/{id}/wait", WaitAsync);
         api.MapDelete("/containers/{id}", RemoveAsync);
@@ -46,6 +47,7 @@ public static class ContainerEndpoints
             Runtime = string.IsNullOrEmpty(host.Runtime) ? null : host.Runtime,
             AutoRemove = host.AutoRemove,
             Binds = host.Binds?.ToArray() ?? [],
+            Mounts = [.. (host.Mounts ?? []).Select(m => new MountRequest(m.Type, m.Source, m.Target, m.ReadOnly, m.TmpfsOptions?.SizeBytes ?? 0, m.TmpfsOptions?.Mode ?? 0))],
             MemoryBytes = host.Memory,
             NanoCpus = host.NanoCpus,
             OpenStdin = body.OpenStdin,
@@ -87,6 +89,15 @@ public static class ContainerEndpoints
         }
 
         await containers.Grain(record.Id).StopAsync(Query.Int(request, "t") ?? 10);
+        return Results.NoContent();
+    }
+
+    /// <summary>docker's restart: stop (SIGTERM, then SIGKILL after t seconds) if it runs, then start again.</summary>
+    private static async Task<IResult> RestartAsync(HttpRequest request, string id, Containers containers)
+    {
+        var (_, grain) = await containers.ResolveAsync(id);
+        await grain.StopAsync(Query.Int(request, "t") ?? 10);
+        await grain.StartAsync();
         return Results.NoContent();
     }
 
@@ -152,8 +163,8 @@ public static class ContainerEndpoints
         var wantStdout = Query.Bool(request, "stdout");
         var wantStderr = Query.Bool(request, "stderr");
         var wantStdin = Query.Bool(request, "stdin") && record.OpenStdin;
-        // Not RequestAborted: the client half-closing the connection (its stdin ended) fires it, yet the output must go
-        // on until the container's ends; a client that went away shows as a failed write.
+        // Not RequestAborted: the output goes on until the container's ends, even after the client half-closed the
+        // connection (its stdin ended, see HalfCloseConnection); a client that went away shows as a failed write.
         var ct = CancellationToken.None;
 
         switch (record.Status)
@@ -161,7 +172,7 @@ public static class ContainerEndpoints
             case ContainerLifecycle.Created:
             {
                 using var subscription = hub.Subscribe(record.Id);
-                var connection = await Hijack.AcceptAsync(context, record.Tty);
+                var connection = await Hijack.AcceptAsync(context, record.Tty, wantStdin);
                 await using var _ = connection;
                 var stdin = wantStdin ? PumpStdinAsync(connection, () => subscription.StreamsAsync(ct), ct) : Task.CompletedTask;
                 await ForwardAsync(subscription.Output.ReadAllAsync(ct), connection, record.Tty, wantStdout, wantStderr);
@@ -172,7 +183,7 @@ public static class ContainerEndpoints
             case ContainerLifecycle.Running:
             {
                 await using var streams = await plugins.Runtime(record.Runtime).AttachAsync(record.Id, ct);
-                var connection = await Hijack.AcceptAsync(context, record.Tty);
+                var connection = await Hijack.AcceptAsync(context, record.Tty, wantStdin);
                 await using var _ = connection;
                 var stdin = wantStdin ? PumpStdinAsync(connection, () => Task.FromResult(streams), ct) : Task.CompletedTask;
                 await ForwardAsync(streams.ReadOutputAsync(ct), connection, record.Tty, wantStdout, wantStderr);
@@ -182,7 +193,7 @@ public static class ContainerEndpoints
 
             default:
                 // Nothing will ever come: answer and close, as docker does for a stopped container.
-                await using (await Hijack.AcceptAsync(context, record.Tty))
+                await using (await Hijack.AcceptAsync(context, record.Tty, stdin: false))
                 {
                 }
 

@@ -83,9 +83,9 @@ public static class ContainerView
         [
             .. r.Mounts.Select(m => new MountPoint
             {
-                Type = m.Kind == MountKind.Volume ? "volume" : "bind",
+                Type = m.Kind.ToString().ToLowerInvariant(),
                 Name = m.Name,
-                Source = m.Source,
+                Source = m.Kind == MountKind.Tmpfs ? "" : m.Source,
                 Destination = m.Destination,
                 Driver = m.Driver,
                 RW = !m.ReadOnly,

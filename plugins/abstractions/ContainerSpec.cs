@@ -42,9 +42,14 @@ public sealed record ContainerSpec
 /// writable layer, bundle and other per-container files in it; the daemon deletes it after <see cref="IContainerRuntime.DeleteAsync"/>.</param>
 public sealed record RootFilesystem(IReadOnlyList<string> Layers, string ScratchDirectory);
 
-/// <param name="Source">Absolute host path (a volume's directory or a bind-mounted path).</param>
+/// <param name="Source">Absolute host path (a volume's directory or a bind-mounted path); unused for a tmpfs.</param>
 /// <param name="Destination">Absolute path inside the container.</param>
-public sealed record MountSpec(string Source, string Destination, bool ReadOnly = false);
+/// <param name="Tmpfs">Set for a fresh tmpfs (memory-backed, gone with the container) instead of a host path.</param>
+public sealed record MountSpec(string Source, string Destination, bool ReadOnly = false, TmpfsOptions? Tmpfs = null);
+
+/// <param name="SizeBytes">Size limit; 0 means the kernel's default (half the memory).</param>
+/// <param name="Mode">Permission bits of its root, e.g. 0o1777 (the default).</param>
+public sealed record TmpfsOptions(long SizeBytes = 0, int Mode = 0x3FF /* 01777 */);
 
 /// <param name="MemoryBytes">Hard memory limit; 0 means none.</param>
 /// <param name="NanoCpus">CPU quota in billionths of a CPU (docker's NanoCpus: 0.5 CPU = 500_000_000); 0 means none.</param>

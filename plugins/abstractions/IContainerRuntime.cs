@@ -18,7 +18,7 @@ public interface IContainerRuntime
     Task CreateAsync(ContainerSpec spec, CancellationToken ct);
 
     /// <summary>
-    /// Starts the container's process. When <paramref name="attach"/> is true the returned stream is connected
+    /// Starts the container's process, or starts it again after it exited (its filesystem changes and log kept). When <paramref name="attach"/> is true the returned stream is connected
     /// before the process runs, so it sees every byte of output; otherwise it is null.
     /// </summary>
     Task<IContainerStreams?> StartAsync(string id, bool attach, CancellationToken ct);

@@ -112,6 +112,11 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
             throw new PluginException($"container {id}'s root filesystem is no longer mounted; remove the container and run a new one.", PluginErrorKind.Conflict);
         }
 
+        if (File.Exists(files.ConmonPidFile))
+        {
+            await ClearPreviousRunAsync(id, files, ct);
+        }
+
         var config = JsonNode.Parse(await File.ReadAllTextAsync(files.Config, ct))!;
         var tty = config["process"]?["terminal"]?.GetValue<bool>() ?? false;
         await LaunchConmonAsync(id, files, File.Exists(Path.Combine(files.Scratch, "stdin")), tty, ct);
@@ -135,6 +140,30 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// A restart (docker start of an exited container): the runtime's record of the last run and conmon's exit
+    /// files go; the bundle, the root filesystem with its writable layer and the log (appended to) stay.
+    /// </summary>
+    private async Task ClearPreviousRunAsync(string id, ContainerFiles files, CancellationToken ct)
+    {
+        if ((await GetStatusAsync(id, ct)).State == ContainerState.Running)
+        {
+            throw new PluginException($"container {id} is already running", PluginErrorKind.Conflict);
+        }
+
+        try
+        {
+            await _oci.RunAsync(ct, "delete", "--force", id);
+        }
+        catch (PluginException e)
+        {
+            _logger.LogDebug("{Runtime} delete {Id} before its restart: {Message}", _settings.OciRuntime, id, e.Message);
+        }
+
+        DeleteIfExists(Path.Combine(ExitDirectory, id));
+        DeleteIfExists(Path.Combine(SocketDirectory, CuUuid(id)));
     }
 
     public async Task<IContainerStreams> AttachAsync(string id, CancellationToken ct)
@@ -285,15 +314,16 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
         }
 
         var processFile = Path.Combine(files.Scratch, $"exec-{Guid.NewGuid():N}.json");
+        var runtimeLog = Path.ChangeExtension(processFile, ".log");
         await File.WriteAllTextAsync(processFile, process.ToJsonString(), ct);
-        var started = Process.Start(_oci.StartInfo("exec", "--process", processFile, id))!;
+        var started = Process.Start(_oci.StartInfo(["--log", runtimeLog], "exec", "--process", processFile, id))!;
         if (!spec.OpenStdin)
         {
             started.StandardInput.Close();
         }
 
         _ = started.WaitForExitAsync(CancellationToken.None).ContinueWith(_ => File.Delete(processFile), TaskScheduler.Default);
-        return new ProcessStreams(started);
+        return new ProcessStreams(started, runtimeLog);
     }
 
     private ContainerFiles Files(string id, string scratch) => new(id, scratch, Path.Combine(_settings.RunDirectory, "rootfs", id));

@@ -11,11 +11,12 @@ public sealed class OciRuntimeCommand(RuntimeSettings settings, RuntimeMountName
     /// <summary>argv prefix for anything that must see the runtime's view of the host (conmon, the runtime).</summary>
     public IReadOnlyList<string> Prefix => mountNamespace?.CommandPrefix ?? [];
 
-    public IReadOnlyList<string> Argv(params string[] args) => [.. Prefix, settings.OciRuntimePath, "--root", StateRoot, .. args];
+    public ProcessStartInfo StartInfo(params string[] args) => StartInfo([], args);
 
-    public ProcessStartInfo StartInfo(params string[] args)
+    /// <param name="global">Global options of the runtime (before the command), e.g. --log.</param>
+    public ProcessStartInfo StartInfo(string[] global, params string[] args)
     {
-        var argv = Argv(args);
+        IReadOnlyList<string> argv = [.. Prefix, settings.OciRuntimePath, "--root", StateRoot, .. global, .. args];
         var psi = new ProcessStartInfo(argv[0])
         {
             RedirectStandardOutput = true,

@@ -56,7 +56,7 @@ public static class OciSpecBuilder
         };
         foreach (var m in spec.Mounts)
         {
-            mounts.Add(m.ReadOnly ? Mount(m.Destination, "bind", m.Source, "rbind", "rprivate", "ro") : Mount(m.Destination, "bind", m.Source, "rbind", "rprivate"));
+            mounts.Add(UserMount(m));
         }
 
         var namespaces = new JsonArray(
@@ -144,6 +144,20 @@ public static class OciSpecBuilder
         }
 
         return resources;
+    }
+
+    /// <summary>A volume or bind mount, or a tmpfs with docker's options (noexec, nosuid, nodev).</summary>
+    internal static JsonObject UserMount(MountSpec m)
+    {
+        List<string> options = m.Tmpfs is { } tmpfs
+            ? ["nosuid", "noexec", "nodev", $"mode={Convert.ToString(tmpfs.Mode, 8)}", .. tmpfs.SizeBytes > 0 ? [$"size={tmpfs.SizeBytes}"] : Array.Empty<string>()]
+            : ["rbind", "rprivate"];
+        if (m.ReadOnly)
+        {
+            options.Add("ro");
+        }
+
+        return m.Tmpfs is null ? Mount(m.Destination, "bind", m.Source, [.. options]) : Mount(m.Destination, "tmpfs", "tmpfs", [.. options]);
     }
 
     private static JsonObject Mount(string destination, string type, string source, params string[] options) => new()

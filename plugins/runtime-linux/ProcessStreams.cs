@@ -5,20 +5,25 @@ using Flotilla.Plugins;
 
 namespace Flotilla.Runtime.Linux;
 
-/// <summary>The standard streams of a process the plugin started itself (an exec), as frames in arrival order.</summary>
+/// <summary>
+/// The standard streams of an exec (the OCI runtime's exec, which becomes the process), as frames in arrival order.
+/// The runtime reports its own errors on stderr and in <c>runtimeLog</c>: when that log says it could not start the
+/// process, the exit code becomes a shell's (127 not found, 126 not executable) rather than the runtime's 255.
+/// </summary>
 public sealed class ProcessStreams : IContainerStreams, IExecProcess
 {
     private readonly Process _process;
+    private readonly string _runtimeLog;
     private readonly Channel<OutputFrame> _frames = Channel.CreateUnbounded<OutputFrame>();
-    private readonly Task _pumps;
+    private readonly Task<int> _exit;
 
-    public ProcessStreams(Process process)
+    public ProcessStreams(Process process, string runtimeLog)
     {
         _process = process;
-        _pumps = Task.WhenAll(
+        _runtimeLog = runtimeLog;
+        _exit = FinishAsync(Task.WhenAll(
             PumpAsync(process.StandardOutput.BaseStream, StdStream.Stdout),
-            PumpAsync(process.StandardError.BaseStream, StdStream.Stderr))
-            .ContinueWith(_ => _frames.Writer.TryComplete(), TaskScheduler.Default);
+            PumpAsync(process.StandardError.BaseStream, StdStream.Stderr)));
     }
 
     public IContainerStreams Streams => this;
@@ -43,12 +48,7 @@ public sealed class ProcessStreams : IContainerStreams, IExecProcess
         return ValueTask.CompletedTask;
     }
 
-    public async Task<int> WaitAsync(CancellationToken ct)
-    {
-        await _process.WaitForExitAsync(ct);
-        await _pumps;
-        return _process.ExitCode;
-    }
+    public Task<int> WaitAsync(CancellationToken ct) => _exit.WaitAsync(ct);
 
     public async ValueTask DisposeAsync()
     {
@@ -63,8 +63,25 @@ public sealed class ProcessStreams : IContainerStreams, IExecProcess
             }
         }
 
-        await _pumps;
+        await _exit;
         _process.Dispose();
+    }
+
+    private async Task<int> FinishAsync(Task pumps)
+    {
+        try
+        {
+            await pumps;
+            await _process.WaitForExitAsync();
+            var code = _process.ExitCode;
+            var error = File.Exists(_runtimeLog) ? (await File.ReadAllTextAsync(_runtimeLog)).Trim() : "";
+            return code == RuntimeErrors.RuntimeFailure && error.Length > 0 ? RuntimeErrors.StartFailureExitCode(RuntimeErrors.Clean(error)) : code;
+        }
+        finally
+        {
+            _frames.Writer.TryComplete();
+            File.Delete(_runtimeLog);
+        }
     }
 
     private async Task PumpAsync(Stream stream, StdStream kind)

@@ -28,6 +28,15 @@ public static partial class RuntimeErrors
         return msg.Success ? Regex.Unescape(msg.Groups["m"].Value) : text;
     }
 
+    /// <summary>The exit code a shell gives for a command it could not start, which docker gives too.</summary>
+    public static int StartFailureExitCode(string message) =>
+        message.Contains("not found", StringComparison.OrdinalIgnoreCase) || message.Contains("no such file", StringComparison.OrdinalIgnoreCase) ? 127
+        : message.Contains("permission denied", StringComparison.OrdinalIgnoreCase) ? 126
+        : RuntimeFailure;
+
+    /// <summary>What the runtime's own failure exits with.</summary>
+    public const int RuntimeFailure = 255;
+
     public static PluginErrorKind KindOf(string message) =>
         message.Contains("does not exist", StringComparison.OrdinalIgnoreCase) || message.Contains("not found", StringComparison.OrdinalIgnoreCase)
             && message.Contains("container", StringComparison.OrdinalIgnoreCase)

@@ -32,13 +32,22 @@ public sealed class HostConfig
     public List<Mount>? Mounts { get; set; }
 }
 
-/// <summary>HostConfig.Mounts: the structured form of a mount ("bind" or "volume"), as an alternative to Binds.</summary>
+/// <summary>HostConfig.Mounts: the structured form of a mount ("bind", "volume" or "tmpfs"), beside Binds.</summary>
 public sealed class Mount
 {
     public string Type { get; set; } = "";
     public string? Source { get; set; }
     public string Target { get; set; } = "";
     public bool ReadOnly { get; set; }
+    public TmpfsOptions? TmpfsOptions { get; set; }
+}
+
+public sealed class TmpfsOptions
+{
+    public long SizeBytes { get; set; }
+
+    /// <summary>Permission bits of the tmpfs' root (docker's FileMode: 1023 is 01777).</summary>
+    public int Mode { get; set; }
 }
 
 public sealed class ContainerCreateResponse

@@ -164,3 +164,35 @@ public sealed class UsageErrorTests
         Assert.Equal(unknown, UsageErrors.UnknownOption(run, words.Split(' ')));
     }
 }
+
+public sealed class MountOptionTests
+{
+    [Fact]
+    public void Keys_and_their_aliases_fill_a_mount()
+    {
+        var bind = MountOption.Parse("type=bind,src=./data,dst=/d,readonly", "/work/here");
+        Assert.Equal(("bind", "/work/here/data", "/d", true), (bind.Type, bind.Source, bind.Target, bind.ReadOnly));
+
+        var volume = MountOption.Parse("source=cache,target=/c,ro=false", "/");
+        Assert.Equal(("volume", "cache", "/c", false), (volume.Type, volume.Source, volume.Target, volume.ReadOnly));
+
+        var tmpfs = MountOption.Parse("type=tmpfs,destination=/t,tmpfs-size=64m,tmpfs-mode=1770", "/");
+        Assert.Equal(("tmpfs", null, "/t"), (tmpfs.Type, tmpfs.Source, tmpfs.Target));
+        Assert.Equal(64L << 20, tmpfs.TmpfsOptions!.SizeBytes);
+        Assert.Equal(Convert.ToInt32("1770", 8), tmpfs.TmpfsOptions.Mode);
+    }
+
+    [Theory]
+    [InlineData("type=bind,source=/x", "target is required")]
+    [InlineData("type=tmpfs,target=/t,colour=blue", "unknown key 'colour'")]
+    [InlineData("type=tmpfs,target=/t,tmpfs-mode=999", "tmpfs-mode '999'")]
+    [InlineData("type=tmpfs,target=/t,tmpfs-size=lots", "tmpfs-size")]
+    [InlineData("type=volume,source=,target=/t", "source needs a value")]
+    [InlineData("target=/t,readonly=maybe", "readonly takes true or false")]
+    public void Bad_mounts_say_which_and_why(string text, string why)
+    {
+        var message = Assert.Throws<FormatException>(() => MountOption.Parse(text, "/")).Message;
+        Assert.Contains($"'{text}'", message);
+        Assert.Contains(why, message);
+    }
+}

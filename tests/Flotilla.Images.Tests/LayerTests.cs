@@ -30,6 +30,33 @@ public sealed class LayerTests : IDisposable
         Assert.Equal("new", File.ReadAllText(Path.Combine(layer, "var/cache/kept")));
     }
 
+    [Fact]
+    public async Task Xattrs_that_matter_are_applied_with_their_exact_bytes()
+    {
+        // security.capability v2 with cap_setuid and cap_setgid permitted and effective: its 0xC0 byte is not UTF-8.
+        byte[] capability = [0x01, 0x00, 0x00, 0x02, 0xC0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        var tar = new RawTar()
+            .Pax(("SCHILY.xattr.trusted.overlay.opaque", "y"u8.ToArray())).Entry("var/", '5', [])
+            .Pax(("SCHILY.xattr.security.capability", capability), ("SCHILY.xattr.user.note", "kept"u8.ToArray()),
+                ("SCHILY.xattr.trusted.overlay.redirect", "/etc"u8.ToArray()), ("SCHILY.xattr.security.selinux", "system_u:object_r:bin_t"u8.ToArray()))
+            .Entry("var/tool", '0', "#!/bin/sh\n"u8.ToArray(), mode: "0000755")
+            .Entry("var/plain", '0', "no xattrs"u8.ToArray())
+            .Build();
+
+        var image = await Store.ImportAsync(new MemoryStream(tar), null, new ImportOptions(), default);
+        var layer = Store.LayerPath(image.DiffIds[0]);
+
+        Assert.Equal("y", Xattr.Get(Path.Combine(layer, "var"), "trusted.overlay.opaque"));
+        var tool = Path.Combine(layer, "var/tool");
+        Assert.Equal(capability, Xattr.GetBytes(tool, "security.capability"));
+        Assert.Equal("kept", Xattr.Get(tool, "user.note"));
+        Assert.Null(Xattr.Get(tool, "trusted.overlay.redirect"));
+        Assert.Null(Xattr.Get(tool, "security.selinux"));
+        Assert.Equal("#!/bin/sh\n", File.ReadAllText(tool));
+        Assert.Null(Xattr.Get(Path.Combine(layer, "var/plain"), "user.note"));
+        Assert.Equal("no xattrs", File.ReadAllText(Path.Combine(layer, "var/plain")));
+    }
+
     [Theory]
     [InlineData("dot-dot", "'..'")]
     [InlineData("dot-dot-inside", "'..'")]

@@ -84,6 +84,81 @@ public sealed class LifecycleTests(SharedDaemon shared)
     }
 
     [Fact]
+    public async Task Exec_of_a_missing_or_non_executable_file_exits_like_a_shell()
+    {
+        var name = D.Name + "-exec-bad";
+        await StartDetachedAsync(name, "sleep", "300");
+        try
+        {
+            var missing = await D.CliAsync("exec", name, "no-such-command");
+            Assert.True(missing.ExitCode == 127, missing.ToString());
+            Assert.Contains("not found", missing.Stderr);
+
+            var notExecutable = await D.CliAsync("exec", name, "/etc/passwd");
+            Assert.True(notExecutable.ExitCode == 126, notExecutable.ToString());
+            Assert.Contains("ermission denied", notExecutable.Stderr);
+
+            // The process' own 255 stays 255.
+            Assert.Equal(255, (await D.CliAsync("exec", name, "sh", "-c", "exit 255")).ExitCode);
+        }
+        finally
+        {
+            await D.CliAsync("rm", "-f", name);
+        }
+    }
+
+    [Fact]
+    public async Task Start_runs_an_exited_container_again_keeping_its_files_and_log()
+    {
+        var name = D.Name + "-again";
+        await StartDetachedAsync(name, "sh", "-c", "echo run; cat /count 2>/dev/null; echo x >> /count; exit 3");
+        try
+        {
+            Assert.Equal("3\n", (await D.CliAsync("wait", name)).Stdout);
+            var start = await D.CliAsync("start", name);
+            Assert.True(start.ExitCode == 0, start.ToString());
+            Assert.Equal(name + "\n", start.Stdout);
+            Assert.Equal("3\n", (await D.CliAsync("wait", name)).Stdout);
+            // The second run saw the first one's file; the log holds both runs.
+            Assert.Equal("run\nrun\nx\n", (await D.CliAsync("logs", name)).Stdout);
+        }
+        finally
+        {
+            await D.CliAsync("rm", "-f", name);
+        }
+    }
+
+    [Fact]
+    public async Task Restart_replaces_the_running_process()
+    {
+        var name = D.Name + "-restart";
+        await StartDetachedAsync(name, "sh", "-c", "trap 'exit 0' TERM; echo up; while true; do sleep 1; done");
+        try
+        {
+            var before = await InspectPidAsync(name);
+            var restart = await D.CliAsync("restart", "-t", "5", name);
+            Assert.True(restart.ExitCode == 0, restart.ToString());
+            var after = await InspectPidAsync(name);
+            Assert.NotEqual(before, after);
+            Assert.Contains(name, (await D.CliAsync("ps")).Stdout);
+            await WaitForAsync(async () => (await D.CliAsync("logs", name)).Stdout == "up\nup\n");
+        }
+        finally
+        {
+            await D.CliAsync("rm", "-f", name);
+        }
+    }
+
+    private async Task<string> InspectPidAsync(string name)
+    {
+        var inspect = await D.CliAsync("inspect", "--format", "json", name);
+        Assert.True(inspect.ExitCode == 0, inspect.ToString());
+        var pid = System.Text.Json.JsonDocument.Parse(inspect.Stdout).RootElement[0].GetProperty("State").GetProperty("Pid").GetInt32();
+        Assert.True(pid > 0, inspect.Stdout);
+        return pid.ToString();
+    }
+
+    [Fact]
     public async Task Rm_of_a_running_container_needs_force()
     {
         var name = D.Name + "-rm";
