@@ -18,6 +18,7 @@ var run = RunCommand.Create(() => containerCommand);
 root.Subcommands.Add(run);
 foreach (var command in ContainerCommands.Create(() => containerCommand)
              .Concat(ImageCommands.Create())
+             .Concat(RegistryCommands.Create())
              .Append(VolumeCommands.Create())
              .Concat(SystemCommands.Create()))
 {
