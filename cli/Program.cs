@@ -19,6 +19,7 @@ var run = RunCommand.Create(() => containerCommand);
 root.Subcommands.Add(run);
 foreach (var command in ContainerCommands.Create(() => containerCommand)
              .Concat(ImageCommands.Create())
+             .Concat(RegistryCommands.Create())
              .Append(VolumeCommands.Create())
              .Concat(SwarmCommands.Create(() => containerCommand))
              .Concat(SystemCommands.Create()))

@@ -16,6 +16,7 @@ public sealed class ImageIngest : IDisposable
     private readonly ImageStore _store;
     private readonly List<string> _pins = [];
     private readonly List<string> _added = [];
+    private readonly Lock _gate = new(); // a pull adds its layers concurrently
     private bool _keep;
     private bool _disposed;
 
@@ -69,7 +70,7 @@ public sealed class ImageIngest : IDisposable
         var (path, created) = await _store.EnsureLayerAsync(blobDigest, diffId, ct);
         if (created)
         {
-            _added.Add(ImageStore.LayerKey(diffId));
+            Added(ImageStore.LayerKey(diffId));
         }
 
         return path;
@@ -116,12 +117,16 @@ public sealed class ImageIngest : IDisposable
 
     public void Dispose()
     {
-        if (_disposed)
+        lock (_gate)
         {
-            return;
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
         }
 
-        _disposed = true;
         _store.Unpin(_pins);
         if (!_keep && _added.Count > 0)
         {
@@ -134,14 +139,25 @@ public sealed class ImageIngest : IDisposable
         Pin(ImageStore.BlobKey(digest));
         if (_store.CommitBlob(verifiedTemp, digest))
         {
-            _added.Add(ImageStore.BlobKey(digest));
+            Added(ImageStore.BlobKey(digest));
+        }
+    }
+
+    private void Added(string key)
+    {
+        lock (_gate)
+        {
+            _added.Add(key);
         }
     }
 
     private void Pin(string key)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _store.Pin(key);
-        _pins.Add(key);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _store.Pin(key);
+            _pins.Add(key);
+        }
     }
 }

@@ -43,7 +43,7 @@ internal sealed class Transport : IDisposable
     }
 
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct,
-        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, IReadOnlyDictionary<string, string>? headers = null)
     {
         // Said before HttpClient is involved: its failure path (exceptions wrapped through its pipeline) costs a
         // few milliseconds, which is most of the time a CLI takes to report that no daemon runs.
@@ -53,6 +53,11 @@ internal sealed class Transport : IDisposable
         }
 
         using var request = new HttpRequestMessage(method, PathFor(path)) { Content = content };
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
         HttpResponseMessage response;
         try
         {

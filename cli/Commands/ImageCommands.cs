@@ -5,13 +5,13 @@ using Flotilla.Client.Models;
 
 namespace Flotilla.Cli.Commands;
 
-/// <summary>images, rmi, image ls|rm|inspect|import|load|tag.</summary>
+/// <summary>images, rmi, image ls|rm|inspect|import|load|tag (and pull|push|history|prune, see RegistryCommands).</summary>
 public static class ImageCommands
 {
     public static IEnumerable<Command> Create()
     {
         var image = new Command("image", "Manage images");
-        foreach (var sub in new[] { List("ls"), Remove("rm"), Inspect(), Import(), Load(), Tag() })
+        foreach (var sub in new[] { List("ls"), Remove("rm"), Inspect(), Import(), Load(), Tag() }.Concat(RegistryCommands.ImageSubcommands()))
         {
             image.Subcommands.Add(sub);
         }

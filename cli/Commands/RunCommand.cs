@@ -12,7 +12,7 @@ public static class RunCommand
     public static readonly HashSet<string> ValuedOptions =
     [
         "--name", "-e", "--env", "-w", "--workdir", "-u", "--user", "-v", "--volume", "--mount", "--memory", "-m", "--cpus", "--runtime",
-        "-H", "--host", "--hostname", "-l", "--label", "--entrypoint",
+        "-H", "--host", "--hostname", "-l", "--label", "--entrypoint", "--pull",
     ];
 
     public static Command Create(Func<string[]> containerCommand)
@@ -32,9 +32,10 @@ public static class RunCommand
         var label = new Option<string[]>("--label", "-l") { Description = "Set a label (KEY=value)" };
         var entrypoint = new Option<string?>("--entrypoint") { Description = "Override the image's entrypoint" };
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep stdin open and pass it to the container" };
+        var pull = new Option<string?>("--pull") { Description = "Pull the image before running: missing (default), always or never" };
         var image = new Argument<string>("image") { Description = "Image to run" };
         var command = Cli.Verb("run", "Create and run a new container from an image (arguments after IMAGE are its command)",
-            detach, rm, name, env, workdir, user, volume, mount, memory, cpus, runtime, hostname, label, entrypoint, interactive, image);
+            detach, rm, name, env, workdir, user, volume, mount, memory, cpus, runtime, hostname, label, entrypoint, interactive, pull, image);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -67,8 +68,31 @@ public static class RunCommand
                 },
             };
 
+            var policy = parse.GetValue(pull) ?? "missing";
+            if (policy is not ("missing" or "always" or "never"))
+            {
+                throw new ArgumentException($"--pull '{policy}' is not one of missing, always, never");
+            }
+
             using var client = Cli.Client(parse);
-            var id = (await client.Containers.CreateAsync(request, parse.GetValue(name), ct)).Id;
+            if (policy == "always")
+            {
+                await RegistryCommands.PullAsync(client, request.Image, null, false, Console.Error, Console.IsErrorRedirected, ct);
+            }
+
+            string id;
+            try
+            {
+                id = (await client.Containers.CreateAsync(request, parse.GetValue(name), ct)).Id;
+            }
+            catch (FlotillaApiException e) when (policy == "missing" && e.StatusCode == System.Net.HttpStatusCode.NotFound
+                                                 && e.Message.StartsWith("No such image", StringComparison.Ordinal))
+            {
+                // docker's order: create, and only on "No such image" pull and create again.
+                Console.Error.WriteLine($"Unable to find image '{request.Image}' locally");
+                await RegistryCommands.PullAsync(client, request.Image, null, false, Console.Error, Console.IsErrorRedirected, ct);
+                id = (await client.Containers.CreateAsync(request, parse.GetValue(name), ct)).Id;
+            }
             if (!attach)
             {
                 try

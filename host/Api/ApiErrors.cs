@@ -30,6 +30,13 @@ public static class ApiErrors
             Flotilla.Images.ImageStoreErrorKind.InvalidInput => 400,
             _ => 500,
         }, i.Message),
+        Flotilla.Registry.RegistryException { Unauthorized: true } r => (401, r.Message),
+        Flotilla.Registry.RegistryException r => (r.Kind switch
+        {
+            Flotilla.Images.ImageStoreErrorKind.NotFound => 404,
+            Flotilla.Images.ImageStoreErrorKind.InvalidInput => 400,
+            _ => 502, // the registry failed, not this daemon
+        }, r.Message),
         BadHttpRequestException b => (400, b.Message),
         System.Text.Json.JsonException j => (400, $"The request body is not valid JSON: {j.Message}"),
         OperationCanceledException => null,

@@ -30,6 +30,7 @@ public static partial class ApiRoutes
         ContainerEndpoints.Map(api);
         ExecEndpoints.Map(api);
         ImageEndpoints.Map(api);
+        RegistryEndpoints.Map(api);
         VolumeEndpoints.Map(api);
         SwarmEndpoints.Map(api);
         SwarmObjectEndpoints.Map(api);

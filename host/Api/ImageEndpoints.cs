@@ -13,9 +13,10 @@ public static class ImageEndpoints
         api.MapGet("/images/json", (ImageStore store) =>
             Results.Json(store.List().OrderByDescending(i => i.Created).Select(Summary).ToList()));
         api.MapGet("/images/{*name}", (string name, ImageStore store) =>
-            name.EndsWith("/json", StringComparison.Ordinal)
-                ? Results.Json(Inspect(store.Resolve(name[..^"/json".Length])))
-                : Results.NotFound(new ErrorResponse { Message = $"page not found: /images/{name}" }));
+            name.EndsWith("/json", StringComparison.Ordinal) ? Results.Json(Inspect(store.Resolve(name[..^"/json".Length])))
+            : name.EndsWith("/history", StringComparison.Ordinal) ? Results.Json(ImageHistory.Of(store, name[..^"/history".Length]))
+            : Results.NotFound(new ErrorResponse { Message = $"page not found: /images/{name}" }));
+        api.MapPost("/images/prune", ImageHistory.PruneAsync);
         api.MapDelete("/images/{*name}", RemoveAsync);
         api.MapPost("/images/create", ImportAsync);
         api.MapPost("/images/load", LoadAsync);
@@ -33,15 +34,18 @@ public static class ImageEndpoints
     }
 
     /// <summary>docker import: POST /images/create?fromSrc=-&amp;repo=NAME&amp;tag=TAG with the tarball as the body.</summary>
-    private static async Task ImportAsync(HttpContext context, ImageStore store)
+    private static async Task ImportAsync(HttpContext context, ImageStore store, Flotilla.Registry.ImagePuller puller)
     {
         var request = context.Request;
+        if (Query.String(request, "fromImage") is not null)
+        {
+            await RegistryEndpoints.PullAsync(context, puller);
+            return;
+        }
+
         if (Query.String(request, "fromSrc") != "-")
         {
-            throw new FlotillaException(ErrorKind.NotSupported,
-                Query.String(request, "fromImage") is { } wanted
-                    ? $"pulling {wanted} from a registry is not supported yet: import a root filesystem tarball (flotilla image import) or load a saved image (flotilla image load)."
-                    : "only fromSrc=- (the tarball in the request body) is supported");
+            throw FlotillaException.Invalid("give fromImage=NAME to pull from a registry, or fromSrc=- with the tarball in the request body to import");
         }
 
         ImageReference? reference = null;
@@ -69,9 +73,15 @@ public static class ImageEndpoints
         }
     }
 
-    /// <summary>POST /images/{name}/tag?repo=&amp;tag=.</summary>
-    private static async Task<IResult> TagAsync(HttpRequest request, string name, ImageStore store)
+    /// <summary>POST /images/{name}/tag?repo=&amp;tag=, and /images/{name}/push.</summary>
+    private static async Task<IResult> TagAsync(HttpRequest request, string name, ImageStore store, Flotilla.Registry.ImagePusher pusher)
     {
+        if (name.EndsWith("/push", StringComparison.Ordinal))
+        {
+            await RegistryEndpoints.PushAsync(request.HttpContext, name[..^"/push".Length], pusher);
+            return Results.Empty;
+        }
+
         if (!name.EndsWith("/tag", StringComparison.Ordinal))
         {
             return Results.NotFound(new ErrorResponse { Message = $"page not found: /images/{name}" });

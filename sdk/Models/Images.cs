@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Flotilla.Client.Models;
 
 public sealed class ImageSummary
@@ -45,17 +47,28 @@ public sealed class ImageDeleteResponseItem
     public string? Deleted { get; set; }
 }
 
-/// <summary>One line of the JSON message stream that /images/create and /images/load answer with.</summary>
+/// <summary>
+/// One line of the JSON message stream that /images/create, /images/load and /images/{name}/push answer with,
+/// with docker's lowercase names (jsonmessage.JSONMessage).
+/// </summary>
 public sealed class JsonMessage
 {
-    public string? Status { get; set; }
-    public string? Stream { get; set; }
-    public string? Id { get; set; }
-    public JsonError? ErrorDetail { get; set; }
-    public string? Error { get; set; }
+    [JsonPropertyName("status")] public string? Status { get; set; }
+    [JsonPropertyName("stream")] public string? Stream { get; set; }
+    [JsonPropertyName("id")] public string? Id { get; set; }
+    [JsonPropertyName("progressDetail")] public ProgressDetail? ProgressDetail { get; set; }
+    [JsonPropertyName("progress")] public string? Progress { get; set; }
+    [JsonPropertyName("errorDetail")] public JsonError? ErrorDetail { get; set; }
+    [JsonPropertyName("error")] public string? Error { get; set; }
+}
+
+public sealed class ProgressDetail
+{
+    [JsonPropertyName("current")] public long? Current { get; set; }
+    [JsonPropertyName("total")] public long? Total { get; set; }
 }
 
 public sealed class JsonError
 {
-    public string? Message { get; set; }
+    [JsonPropertyName("message")] public string? Message { get; set; }
 }

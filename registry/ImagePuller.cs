@@ -1,0 +1,269 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Flotilla.Images;
+using Flotilla.Images.Oci;
+using Microsoft.Extensions.Logging;
+
+namespace Flotilla.Registry;
+
+/// <summary>
+/// docker pull into the node's image store. The manifest (an index or manifest list picks the wanted platform)
+/// and config are checked first; layers then download concurrently, each verified against its digest while it is
+/// written under a temporary name and renamed into the store only once it matches, then unpacked (the store's
+/// hostile-tar rules apply). Only when every layer is in place is the image named: a failed or killed pull
+/// leaves no image and no stray blobs. A blob the store has is never fetched again, and a blob that two
+/// concurrent pulls need is fetched once.
+/// </summary>
+public sealed class ImagePuller(ImageStore store, RegistryTransport transport, ILogger<ImagePuller> logger)
+{
+    private static readonly string[] LayerMediaTypes =
+        [MediaTypes.OciLayer, MediaTypes.OciLayerGzip, MediaTypes.DockerLayerGzip, "application/vnd.docker.image.rootfs.diff.tar"];
+
+    private static readonly string[] ConfigMediaTypes = [MediaTypes.OciConfig, MediaTypes.DockerConfig];
+
+    // Blob digest → the download in progress; a second pull that needs the same blob waits for it.
+    private readonly ConcurrentDictionary<string, Task> _downloads = new(StringComparer.Ordinal);
+
+    public async Task<ImageRecord> PullAsync(ImageReference reference, Platform platform, RegistryCredentials? credentials,
+        IProgress<TransferProgress>? progress, CancellationToken ct)
+    {
+        progress ??= new Progress<TransferProgress>();
+        var repository = reference.Path;
+        var client = transport.Open(reference.Domain, credentials, [RegistryClient.PullScope(repository)]);
+        var manifest = await client.GetManifestAsync(repository, reference.Digest ?? reference.Tag!, ct);
+        progress.Report(new TransferProgress(reference.Digest ?? reference.Tag, $"Pulling from {reference.FamiliarRepository}"));
+        var topDigest = manifest.Digest;
+        manifest = await PickPlatformAsync(client, repository, manifest, platform, ct);
+
+        var image = Parse(manifest.Bytes, OciJsonContext.Default.ImageManifest, $"manifest {manifest.Digest} of {reference}");
+        CheckMediaTypes(reference, manifest.Digest, image);
+
+        using var ingest = store.BeginIngest();
+        var configBytes = ingest.HasBlob(image.Config.Digest)
+            ? store.ReadBlob(image.Config.Digest)
+            : await client.GetSmallBlobAsync(repository, image.Config, transport.Options.MaxConfigBytes, ct);
+        var config = Parse(configBytes, OciJsonContext.Default.ImageConfigFile, $"image config {image.Config.Digest} of {reference}");
+        if (config.Os != platform.Os || config.Architecture != platform.Architecture)
+        {
+            throw RegistryException.Invalid(
+                $"{reference.Familiar} is an image for {config.Os}/{config.Architecture}, not {Platforms.Format(platform)}: the registry has no {Platforms.Format(platform)} image of it");
+        }
+
+        if (config.RootFs.DiffIds.Count != image.Layers.Count)
+        {
+            throw RegistryException.Invalid(
+                $"manifest {manifest.Digest} of {reference} lists {image.Layers.Count} layers but its config lists {config.RootFs.DiffIds.Count} diff ids");
+        }
+
+        await AddVerifiedAsync(ingest, configBytes, image.Config.Digest, ct);
+        var existed = store.List().Any(i => i.ManifestDigest == manifest.Digest);
+
+        foreach (var layer in image.Layers)
+        {
+            progress.Report(new TransferProgress(Short(layer.Digest), ingest.HasBlob(layer.Digest) ? "Already exists" : "Pulling fs layer"));
+        }
+
+        using var slots = new SemaphoreSlim(transport.Options.MaxConcurrentTransfers);
+        var tasks = image.Layers.Select((layer, i) => PullLayerAsync(client, repository, ingest, layer, config.RootFs.DiffIds[i], slots, progress, ct)).ToList();
+        try
+        {
+            await Task.WhenAll(tasks);
+        }
+        catch
+        {
+            // Every layer task has ended (WhenAll): report the first real failure rather than a cancellation.
+            var failure = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault();
+            if (failure is not null)
+            {
+                throw failure;
+            }
+
+            throw;
+        }
+
+        await AddVerifiedAsync(ingest, manifest.Bytes, manifest.Digest, ct);
+        var tags = reference.Digest is null ? new[] { reference } : [];
+        var record = await ingest.CommitImageAsync(manifest.Digest, tags, ct);
+        logger.LogInformation("Pulled {Reference} ({Manifest}, {Layers} layers) from {Registry}", reference, manifest.Digest, image.Layers.Count, client.BaseUri);
+        progress.Report(new TransferProgress(null, $"Digest: {topDigest}"));
+        progress.Report(new TransferProgress(null, existed
+            ? $"Status: Image is up to date for {reference.Familiar}"
+            : $"Status: Downloaded newer image for {reference.Familiar}"));
+        return record;
+    }
+
+    private async Task PullLayerAsync(RegistryClient client, string repository, ImageIngest ingest, Descriptor layer, string diffId,
+        SemaphoreSlim slots, IProgress<TransferProgress> progress, CancellationToken ct)
+    {
+        var id = Short(layer.Digest);
+        await slots.WaitAsync(ct);
+        try
+        {
+            await FetchOnceAsync(client, repository, ingest, layer, progress, ct);
+        }
+        finally
+        {
+            slots.Release();
+        }
+
+        progress.Report(new TransferProgress(id, "Extracting", 0, layer.Size));
+        try
+        {
+            await ingest.UnpackLayerAsync(layer.Digest, diffId, ct);
+        }
+        catch (ImageStoreException e) when (e.Kind == ImageStoreErrorKind.InvalidInput)
+        {
+            throw RegistryException.Invalid($"layer {layer.Digest} of {repository} from registry {client.Domain} cannot be used: {e.Message}");
+        }
+
+        progress.Report(new TransferProgress(id, "Pull complete"));
+    }
+
+    /// <summary>Gets a blob into the store unless it is there, sharing one download among concurrent pulls.</summary>
+    private async Task FetchOnceAsync(RegistryClient client, string repository, ImageIngest ingest, Descriptor layer,
+        IProgress<TransferProgress> progress, CancellationToken ct)
+    {
+        while (!ingest.HasBlob(layer.Digest))
+        {
+            var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var running = _downloads.GetOrAdd(layer.Digest, mine.Task);
+            if (running != mine.Task)
+            {
+                progress.Report(new TransferProgress(Short(layer.Digest), "Waiting"));
+                try
+                {
+                    await running.WaitAsync(ct);
+                }
+                catch (Exception) when (!ct.IsCancellationRequested)
+                {
+                    // The other pull failed: try again ourselves.
+                }
+
+                continue;
+            }
+
+            try
+            {
+                await DownloadAsync(client, repository, ingest, layer, progress, ct);
+                mine.SetResult();
+            }
+            catch (Exception e)
+            {
+                mine.SetException(e);
+                _ = mine.Task.Exception; // observed: the waiters retry on their own
+                throw;
+            }
+            finally
+            {
+                _downloads.TryRemove(new KeyValuePair<string, Task>(layer.Digest, mine.Task));
+            }
+
+            return;
+        }
+    }
+
+    private async Task DownloadAsync(RegistryClient client, string repository, ImageIngest ingest, Descriptor layer,
+        IProgress<TransferProgress> progress, CancellationToken ct)
+    {
+        var id = Short(layer.Digest);
+        using var response = await client.OpenBlobAsync(repository, layer.Digest, ct);
+        var lastReport = 0L;
+        var body = new BlobReadStream(await response.Content.ReadAsStreamAsync(ct), layer.Size, transport.Options.StallTimeout, n =>
+        {
+            // Docker's cadence: often enough for a bar, not once per read.
+            if (n - lastReport >= 256 << 10 || n == layer.Size)
+            {
+                lastReport = n;
+                progress.Report(new TransferProgress(id, "Downloading", n, layer.Size));
+            }
+        });
+        await using (body)
+        {
+            try
+            {
+                await ingest.AddBlobAsync(body, layer.Digest, ct);
+            }
+            catch (Exception e) when (RegistryClient.IsTransferFailure(e))
+            {
+                throw client.TransferFailed(repository, layer.Digest, e);
+            }
+            catch (ImageStoreException e) when (e.Kind == ImageStoreErrorKind.InvalidInput)
+            {
+                throw RegistryException.Invalid($"registry {client.Domain} sent blob {layer.Digest} of {repository} with other content ({e.Message}); nothing of it was stored");
+            }
+        }
+
+        progress.Report(new TransferProgress(id, "Verifying Checksum"));
+        progress.Report(new TransferProgress(id, "Download complete"));
+    }
+
+    /// <summary>An index or manifest list gives the manifest for the platform (nested indexes too).</summary>
+    private static async Task<FetchedManifest> PickPlatformAsync(RegistryClient client, string repository, FetchedManifest manifest, Platform platform, CancellationToken ct)
+    {
+        for (var depth = 0; MediaTypes.IsIndex(manifest.MediaType); depth++)
+        {
+            var index = Parse(manifest.Bytes, OciJsonContext.Default.ImageIndex, $"image index {manifest.Digest} of {repository}");
+            var choice = index.Manifests.FirstOrDefault(m => Platforms.Matches(m.Platform, platform))
+                         ?? throw RegistryException.NotFound(
+                             $"{repository} ({manifest.Digest}) has no image for {Platforms.Format(platform)}; it has: " +
+                             string.Join(", ", index.Manifests.Select(m => Platforms.Format(m.Platform)).Distinct()) +
+                             " (choose one with --platform)");
+            if (depth > 4 || !Digests.IsValid(choice.Digest))
+            {
+                throw RegistryException.Invalid($"image index {manifest.Digest} of {repository} is malformed (nested too deep, or entry digest '{choice.Digest}')");
+            }
+
+            manifest = await client.GetManifestAsync(repository, choice.Digest, ct);
+        }
+
+        return manifest;
+    }
+
+    private static void CheckMediaTypes(ImageReference reference, string digest, ImageManifest image)
+    {
+        if (!ConfigMediaTypes.Contains(image.Config.MediaType))
+        {
+            throw RegistryException.Invalid(
+                $"{reference.Familiar} ({digest}) is not a container image: its config has media type '{image.Config.MediaType}' (expected {string.Join(" or ", ConfigMediaTypes)})");
+        }
+
+        if (!Digests.IsValid(image.Config.Digest))
+        {
+            throw RegistryException.Invalid($"manifest {digest} of {reference.Familiar} names config digest '{image.Config.Digest}', which is not a sha256 digest");
+        }
+
+        foreach (var layer in image.Layers)
+        {
+            if (!Digests.IsValid(layer.Digest))
+            {
+                throw RegistryException.Invalid($"manifest {digest} of {reference.Familiar} names layer digest '{layer.Digest}', which is not a sha256 digest");
+            }
+
+            if (!LayerMediaTypes.Contains(layer.MediaType))
+            {
+                throw RegistryException.Invalid(
+                    $"layer {layer.Digest} of {reference.Familiar} has media type '{layer.MediaType}'; this node unpacks plain and gzip layers only ({string.Join(", ", LayerMediaTypes)})");
+            }
+        }
+    }
+
+    private static async Task AddVerifiedAsync(ImageIngest ingest, byte[] bytes, string digest, CancellationToken ct)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        await ingest.AddBlobAsync(stream, digest, ct);
+    }
+
+    private static T Parse<T>(byte[] bytes, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string what)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, type) ?? throw new JsonException("it is null");
+        }
+        catch (JsonException e)
+        {
+            throw RegistryException.Invalid($"{what} is not valid JSON of the expected shape: {e.Message}");
+        }
+    }
+
+    internal static string Short(string digest) => Digests.IsValid(digest) ? digest[7..19] : digest;
+}
