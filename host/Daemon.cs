@@ -202,7 +202,7 @@ public static class Daemon
             plugin.Register(catalog, new PluginContext(options.DataRoot, options.RunRoot, settings, pluginLogs));
         }
 
-        if (catalog.Runtimes.Count == 0)
+        if (catalog.AvailableRuntimes.Count == 0)
         {
             throw new InvalidOperationException($"No container runtime plugin was found in {options.PluginsDirectory}.");
         }

@@ -34,7 +34,7 @@ public static class SystemCommands
                  Cgroup Version: {info.CgroupVersion}
                  Plugins:
                   Volume: {string.Join(" ", info.Plugins.Volume)}
-                 Runtimes: {string.Join(" ", info.Runtimes.Select(r => $"{r.Key} ({r.Value.Path})"))}
+                 Runtimes: {string.Join(" ", info.Runtimes.Select(r => r.Value.Status?.GetValueOrDefault("unavailable") is { } why ? $"{r.Key} (unavailable: {why})" : $"{r.Key} ({r.Value.Path})"))}
                  Default Runtime: {info.DefaultRuntime}
                  Kernel Version: {info.KernelVersion}
                  Operating System: {info.OperatingSystem}

@@ -17,11 +17,22 @@ public sealed class PluginCatalog : IPluginRegistry
 
     public void AddVolumeDriver(IVolumeDriver driver) => _volumeDrivers[driver.Name] = driver;
 
-    public IContainerRuntime Runtime(string name) =>
-        _runtimes.TryGetValue(name, out var runtime)
-            ? runtime
-            : throw FlotillaException.Invalid(
-                $"unknown or invalid runtime name: {name}. This node has: {string.Join(", ", _runtimes.Keys.Order())}.");
+    /// <summary>The runtimes that can run containers here; the others are only listed.</summary>
+    public IReadOnlyCollection<IContainerRuntime> AvailableRuntimes => _runtimes.Values.Where(r => r.UnavailableReason is null).ToList();
+
+    public IContainerRuntime Runtime(string name)
+    {
+        if (!_runtimes.TryGetValue(name, out var runtime))
+        {
+            throw FlotillaException.Invalid($"unknown or invalid runtime name: {name}. This node has: {AvailableNames()}.");
+        }
+
+        return runtime.UnavailableReason is { } reason
+            ? throw FlotillaException.Invalid($"runtime {name} is not supported on this host ({reason}); this node has: {AvailableNames()}.")
+            : runtime;
+    }
+
+    private string AvailableNames() => string.Join(", ", AvailableRuntimes.Select(r => r.Name).Order());
 
     public IVolumeDriver VolumeDriver(string name) =>
         _volumeDrivers.TryGetValue(name, out var driver)

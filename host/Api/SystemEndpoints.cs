@@ -52,6 +52,7 @@ public static class SystemEndpoints
     {
         var records = await containers.ListAsync();
         var runtimes = plugins.Runtimes.Select(r => r.Describe()).ToList();
+        var unavailable = plugins.Runtimes.Where(r => r.UnavailableReason is not null).ToDictionary(r => r.Name, r => r.UnavailableReason!);
         var facts = runtimes.FirstOrDefault(r => r.Name == node.DefaultRuntime)?.Facts ?? [];
         string? Fact(string key) => facts.FirstOrDefault(f => f.Key == key).Value;
         return Results.Json(new SystemInfo
@@ -78,6 +79,7 @@ public static class SystemEndpoints
             Runtimes = runtimes.ToDictionary(r => r.Name, r => new RuntimeInfo
             {
                 Path = r.Facts.FirstOrDefault(f => f.Key == "OCI runtime").Value ?? r.Name,
+                Status = unavailable.TryGetValue(r.Name, out var reason) ? new() { ["unavailable"] = reason } : null,
             }),
             Warnings = [.. runtimes.SelectMany(r => r.Warnings)],
             Plugins = new PluginsInfo { Volume = [.. plugins.VolumeDrivers.Select(d => d.Name)] },

@@ -33,7 +33,7 @@ public sealed class NodeStartup(IGrainFactory grains, NodeContext node, PluginCa
         }
 
         var ids = known.Select(e => e.Id).ToHashSet();
-        foreach (var runtime in plugins.Runtimes)
+        foreach (var runtime in plugins.AvailableRuntimes)
         {
             foreach (var orphan in (await runtime.ListAsync(ct)).Where(id => !ids.Contains(id)))
             {

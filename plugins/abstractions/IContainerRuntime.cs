@@ -11,6 +11,12 @@ public interface IContainerRuntime
     /// <summary>The name users select with <c>--runtime</c> ("linux", "kvm", ...).</summary>
     string Name { get; }
 
+    /// <summary>
+    /// Null when this runtime can run containers on this host; otherwise what the host lacks ("needs Windows ...").
+    /// An unavailable runtime is still listed, so users learn why it cannot be selected.
+    /// </summary>
+    string? UnavailableReason => null;
+
     /// <summary>Facts for <c>flotilla info</c>: versions, cgroup mode, warnings.</summary>
     RuntimeDescription Describe();
 

@@ -33,6 +33,10 @@ public sealed class RuntimeInfo
 {
     [JsonPropertyName("path")]
     public string Path { get; set; } = "";
+
+    /// <summary>As docker's: facts about the runtime; Flotilla sets "unavailable" to why this host cannot use it.</summary>
+    [JsonPropertyName("status")]
+    public Dictionary<string, string>? Status { get; set; }
 }
 
 public sealed class PluginsInfo
