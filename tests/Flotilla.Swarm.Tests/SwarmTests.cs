@@ -177,6 +177,103 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         }
     }
 
+    [Fact]
+    public async Task AGlobalServiceFollowsNodesLeavingAndJoining()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "everywhere", "--mode", "global", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var leaver = cluster.Nodes[2];
+        try
+        {
+            await cluster.WaitForTasksAsync("everywhere", t => SwarmCluster.Running(t).Count == 3, Converge);
+
+            var left = await leaver.CliAsync("swarm", "leave");
+            Assert.True(left.ExitCode == 0, left.ToString());
+            await cluster.WaitForTasksAsync("everywhere", t => SwarmCluster.Running(t).Count == 2, Converge);
+            Assert.Equal(0, await cluster.RunningContainersAsync(2));
+
+            var token = (await cluster.Manager.CliAsync("swarm", "join-token", "-q", "worker")).Stdout.Trim();
+            var joined = await leaver.CliAsync("swarm", "join", "--token", token, cluster.ManagerAddress);
+            Assert.True(joined.ExitCode == 0, joined.ToString());
+            await cluster.WaitForTasksAsync("everywhere", t => SwarmCluster.Running(t).Count == 3, Converge);
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "everywhere");
+        }
+    }
+
+    [Fact]
+    public async Task AStackDeploysFromABundleAndBadBundlesAreRefused()
+    {
+        var dir = Path.Combine(cluster.Manager.RunDirectory, "bundles");
+        Directory.CreateDirectory(dir);
+        var good = Path.Combine(dir, "app.dab");
+        await File.WriteAllTextAsync(good, """
+            {"Version":"0.1","Services":{
+              "api":{"Image":"busybox","Command":["sleep"],"Args":["3600"],"Env":["MODE=api"],"Labels":{"tier":"back"},"WorkingDir":"/tmp"},
+              "worker":{"Image":"busybox","Args":["sleep","3600"]}}}
+            """);
+        var deployed = await cluster.Manager.CliAsync("stack", "deploy", "--bundle-file", good, "shop");
+        Assert.True(deployed.ExitCode == 0, deployed.ToString());
+        try
+        {
+            Assert.Contains("shop   2", (await cluster.Manager.CliAsync("stack", "ls")).Stdout);
+            await cluster.WaitForTasksAsync("shop_api", t => SwarmCluster.Running(t).Count == 1, Converge);
+            await cluster.WaitForTasksAsync("shop_worker", t => SwarmCluster.Running(t).Count == 1, Converge);
+            var ps = await cluster.Manager.CliAsync("stack", "ps", "shop");
+            Assert.Contains("shop_api.1", ps.Stdout);
+            Assert.Contains("shop_worker.1", ps.Stdout);
+
+            var unknown = Path.Combine(dir, "unknown.dab");
+            await File.WriteAllTextAsync(unknown, """{"Version":"0.1","Services":{"a":{"Image":"busybox","Replicas":3}}}""");
+            var refused = await cluster.Manager.CliAsync("stack", "deploy", "--bundle-file", unknown, "bad");
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("Replicas", refused.Stderr);
+
+            var noImage = Path.Combine(dir, "noimage.dab");
+            await File.WriteAllTextAsync(noImage, """{"Version":"0.1","Services":{"a":{"Args":["true"]}}}""");
+            var missing = await cluster.Manager.CliAsync("stack", "deploy", "--bundle-file", noImage, "bad");
+            Assert.Contains("service a has no Image", missing.Stderr);
+            Assert.DoesNotContain("bad", (await cluster.Manager.CliAsync("stack", "ls")).Stdout);
+        }
+        finally
+        {
+            Assert.Equal(0, (await cluster.Manager.CliAsync("stack", "rm", "shop")).ExitCode);
+        }
+
+        Assert.DoesNotContain("shop", (await cluster.Manager.CliAsync("service", "ls")).Stdout);
+    }
+
+    [Fact]
+    public async Task StoppingEverySiloLosesNothing()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "durable", "--replicas", "3", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            await cluster.WaitForTasksAsync("durable", t => SwarmCluster.Running(t).Count == 3, Converge);
+            foreach (var node in cluster.Nodes)
+            {
+                await node.KillAsync();
+            }
+
+            foreach (var node in cluster.Nodes)
+            {
+                await node.StartProcessAsync();
+            }
+
+            await cluster.WaitForTasksAsync("durable", t => SwarmCluster.Running(t).Count == 3, Converge);
+            using var client = cluster.Client();
+            Assert.Equal(3, (await client.Nodes.ListAsync()).Count(n => n.Status.State == "ready"));
+            Assert.Equal(3, (await client.Services.InspectAsync("durable")).Spec.Mode.Replicated?.Replicas);
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "durable");
+        }
+    }
+
     private static async Task WaitAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow + Converge;
