@@ -42,6 +42,11 @@ public static class SwarmEndpoints
             ?? throw FlotillaException.Invalid("A swarm keeps its state in PostgreSQL: give its connection string with `flotilla swarm init --datastore \"Host=…;Username=…;Password=…;Database=…\"`, or start flotillad with --cluster-db.");
         var address = AdvertiseAddress(body.AdvertiseAddr, options);
         await PrepareDatabaseAsync(dataStore);
+        if (await ClusterSchema.HoldsASwarmAsync(dataStore, CancellationToken.None) is { } other)
+        {
+            throw FlotillaException.Conflict($"The cluster database already holds swarm {other}: a database serves one swarm. Join that swarm with `flotilla swarm join`, or give an empty database to start a new one.");
+        }
+
         var clusterId = RandomNumberGenerator.GetString("0123456789abcdefghijklmnopqrstuvwxyz", 25);
         new SwarmConfig(clusterId, dataStore, address, PendingInit: true).Save(options.DataRoot);
         restart.AfterResponse(response);
