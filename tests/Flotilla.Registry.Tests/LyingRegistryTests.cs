@@ -34,7 +34,7 @@ public sealed class LyingRegistryTests
         var layer = image.LayerDigests[1];
         registry.Blobs[layer] = [.. registry.Blobs[layer].Select((b, i) => i == 100 ? (byte)(b ^ 1) : b)];
         var e = await PullFailsAsync(registry, "app:v1");
-        Assert.Contains($"sent blob {layer} of app with other content", e.Message);
+        Assert.Contains($"layer {layer} of app from registry {registry.Host} cannot be used", e.Message);
         Assert.Contains("does not match its digest", e.Message);
     }
 
