@@ -8,10 +8,6 @@ public sealed class MacOSHost(string? vfkit, string socketDirectory, IProcessLau
 {
     public const string Requirement = "needs macOS 11+ with vfkit";
 
-    /// <summary>Apple's devices are virtio-pci; vsock's transport and virtio-fs are modules in Debian's arm64 and amd64 kernels.</summary>
-    public static readonly GuestTransport GuestTransport =
-        new(VfkitCommandLine.ChannelPort, "virtiofs", ["virtio_pci", "vsock", "vmw_vsock_virtio_transport_common", "vmw_vsock_virtio_transport", "fuse", "virtiofs"]);
-
     public string? UnsupportedReason { get; } =
         !isMacOS ? Requirement
         : vfkit is null ? "needs vfkit, which is not on PATH: install it with `brew install vfkit`, or pass --Plugins:hypervisor-macos:vfkit=PATH"
@@ -19,8 +15,6 @@ public sealed class MacOSHost(string? vfkit, string socketDirectory, IProcessLau
 
     public IReadOnlyList<KeyValuePair<string, string>> Facts { get; } =
         [new("hypervisor", "Apple Virtualization.framework through vfkit"), new("vfkit", vfkit ?? "not found")];
-
-    public GuestTransport Transport => GuestTransport;
 
     public Task<IVirtualMachine> BootAsync(VmRequest request, CancellationToken ct)
     {

@@ -25,7 +25,7 @@ public sealed class VfkitCommandLineTests
         [
             "--cpus", "3",
             "--memory", "256",
-            "--bootloader", "linux,kernel=/Users/u/flotilla/vmlinux,initrd=/Users/u/flotilla/c/initrd.img,cmdline=\"console=hvc0 quiet panic=-1\"",
+            "--bootloader", "linux,kernel=/Users/u/flotilla/vmlinux,initrd=/Users/u/flotilla/c/initrd.img,cmdline=\"console=hvc0 quiet panic=-1 flotilla.channel=vsock:1024 flotilla.fs=virtiofs\"",
             "--device", "virtio-fs,sharedDir=/Users/u/flotilla/c/rootfs,mountTag=rootfs",
             "--device", "virtio-fs,sharedDir=/Users/u/data,mountTag=vol0",
             "--device", "virtio-vsock,port=1024,socketURL=/var/run/flotilla/plugins/hypervisor-macos/0123456789ab.sock,listen",
@@ -41,14 +41,6 @@ public sealed class VfkitCommandLineTests
         var e = Assert.Throws<PluginException>(() => VfkitCommandLine.Build(request, VfkitPaths.For(request, "/run")));
         Assert.Equal(PluginErrorKind.InvalidInput, e.Kind);
         Assert.Contains("/Users/u/a,b", e.Message);
-    }
-
-    [Fact]
-    public void Guest_is_told_to_reach_the_host_over_virtio_vsock_and_mount_virtiofs()
-    {
-        Assert.Equal(
-            "channel vsock-connect 2 1024\nshares virtiofs\nmodules virtio_pci vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport fuse virtiofs\n",
-            MacOSHost.GuestTransport.Render());
     }
 
     [Fact]

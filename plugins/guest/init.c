@@ -1,0 +1,549 @@
+/*
+ * PID 1 of a Flotilla VM: one container's command, run once.
+ *
+ * It loads the kernel modules the initramfs lists, mounts the container's root filesystem and volumes from the host,
+ * runs the command with the container's argv, env, workdir and uid:gid, streams its output to the host over one
+ * byte stream, reports the exit code on it and powers the VM off. The per-run configuration comes in /flotilla/
+ * (a cpio appended to the initramfs), never on the kernel command line, whose quoting the kernel does not keep.
+ *
+ * Channel frames (docker's multiplexed header): byte 0 type, bytes 1-3 zero, bytes 4-7 big-endian payload length.
+ *   0 stdin, 5 stdin-closed, 4 signal (4-byte big-endian number)           host -> guest
+ *   1 stdout, 2 stderr, 3 exit (4-byte big-endian code, the last frame)     guest -> host
+ * An empty stdout frame is sent once the command has started: the host's boot watchdog stops there.
+ *
+ * Kernel command line (all optional):
+ *   flotilla.channel=virtio:NAME  the virtio-console port named NAME (default virtio:flotilla.io)
+ *   flotilla.channel=vsock:PORT   a vsock stream to the host (CID 2) on PORT (Hyper-V's hvsocket, Apple's vsock)
+ *   flotilla.fs=9p|virtiofs       how the shares in /flotilla/mounts are mounted (default 9p)
+ *   flotilla.debugexit=0xPORT     power off through QEMU's isa-debug-exit at that I/O port (default: reboot(2))
+ *
+ * Initramfs layout it relies on: /lib/flotilla/modules.order (one .ko path a line, loaded in that order) and
+ * /flotilla/{argv,env,workdir,user,mounts}. Built static (gcc -static) by build-initramfs.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/vm_sockets.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <dirent.h>
+
+enum { F_STDIN = 0, F_STDOUT = 1, F_STDERR = 2, F_EXIT = 3, F_SIGNAL = 4, F_STDIN_CLOSED = 5 };
+
+static int channel = -1;
+static unsigned debug_exit_port;
+static char cmdline[4096];
+
+/* What went wrong before the command ran: on stderr of the channel if there is one, else on the console. */
+static void fail(int code, const char *fmt, ...);
+
+static void power_off(int code)
+{
+    sync();
+    if (debug_exit_port && ioperm(debug_exit_port, 4, 1) == 0)
+        outl((unsigned)code, debug_exit_port);
+    reboot(RB_POWER_OFF);
+    for (;;)
+        pause();
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
+}
+
+static uint32_t get_be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void send_frame(int type, const void *data, uint32_t len)
+{
+    unsigned char head[8] = { (unsigned char)type, 0, 0, 0 };
+    put_be32(head + 4, len);
+    if (channel < 0)
+        return;
+    /* A blocking write on a virtio port returns once the host has taken the data: nothing is lost at power-off. */
+    if (write_all(channel, head, 8) < 0 || (len && write_all(channel, data, len) < 0))
+        channel = -1;
+}
+
+static void send_exit(int code)
+{
+    unsigned char payload[4];
+    put_be32(payload, (uint32_t)code);
+    send_frame(F_EXIT, payload, 4);
+}
+
+static void fail(int code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg - 2, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0;
+    if (n > (int)sizeof msg - 2)
+        n = sizeof msg - 2;
+    msg[n++] = '\n';
+    if (channel >= 0)
+        send_frame(F_STDERR, msg, (uint32_t)n);
+    else
+        write_all(2, msg, (size_t)n);
+    send_exit(code);
+    power_off(code);
+}
+
+/* Reads a whole small file; returns its length, or -1. The buffer is NUL-terminated. */
+static ssize_t read_file(const char *path, char **out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (len + 1 >= cap)
+            buf = realloc(buf, cap *= 2);
+        ssize_t n = read(fd, buf + len, cap - len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    buf[len] = 0;
+    *out = buf;
+    return (ssize_t)len;
+}
+
+/* Splits a NUL-separated file into a NULL-terminated vector. */
+static char **split_nul(char *buf, ssize_t len)
+{
+    size_t count = 0;
+    for (ssize_t i = 0; i < len; i++)
+        if (buf[i] == 0)
+            count++;
+    if (len > 0 && buf[len - 1] != 0)
+        count++;
+    char **v = calloc(count + 1, sizeof *v);
+    size_t k = 0;
+    for (ssize_t i = 0; i < len && k < count;) {
+        v[k++] = buf + i;
+        i += (ssize_t)strlen(buf + i) + 1;
+    }
+    return v;
+}
+
+static const char *cmdline_value(const char *key)
+{
+    static char value[256];
+    size_t klen = strlen(key);
+    for (char *p = cmdline; (p = strstr(p, key)) != NULL; p += klen) {
+        if ((p == cmdline || isspace((unsigned char)p[-1])) && p[klen] == '=') {
+            const char *v = p + klen + 1;
+            size_t n = strcspn(v, " \t\n");
+            if (n >= sizeof value)
+                n = sizeof value - 1;
+            memcpy(value, v, n);
+            value[n] = 0;
+            return value;
+        }
+    }
+    return NULL;
+}
+
+static void mkdir_p(const char *path, mode_t mode)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = 0;
+            mkdir(tmp, mode);
+            *p = '/';
+        }
+    }
+    mkdir(tmp, mode);
+}
+
+static void load_modules(void)
+{
+    char *list;
+    if (read_file("/lib/flotilla/modules.order", &list) < 0)
+        return;
+    for (char *line = strtok(list, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!*line)
+            continue;
+        int fd = open(line, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            fail(125, "flotilla-init: cannot open module %s: %s", line, strerror(errno));
+        if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST)
+            fail(125, "flotilla-init: cannot load module %s: %s", line, strerror(errno));
+        close(fd);
+    }
+    free(list);
+}
+
+/* Finds /dev/vportNpM whose /sys/class/virtio-ports/vportNpM/name is NAME. The port appears once its driver probed. */
+static int open_virtio_port(const char *name)
+{
+    for (int attempt = 0; attempt < 2000; attempt++) {
+        DIR *d = opendir("/sys/class/virtio-ports");
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            char path[512], *got;
+            snprintf(path, sizeof path, "/sys/class/virtio-ports/%s/name", e->d_name);
+            if (read_file(path, &got) < 0)
+                continue;
+            got[strcspn(got, "\n")] = 0;
+            int match = strcmp(got, name) == 0;
+            free(got);
+            if (match) {
+                snprintf(path, sizeof path, "/dev/%s", e->d_name);
+                closedir(d);
+                return open(path, O_RDWR | O_CLOEXEC);
+            }
+        }
+        if (d)
+            closedir(d);
+        usleep(1000);
+    }
+    errno = ENOENT;
+    return -1;
+}
+
+static int open_vsock(unsigned port)
+{
+    struct sockaddr_vm addr = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST, .svm_port = port };
+    for (int attempt = 0; attempt < 2000; attempt++) {
+        int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0)
+            return fd;
+        if (fd >= 0)
+            close(fd);
+        usleep(1000);
+    }
+    return -1;
+}
+
+static void open_channel(void)
+{
+    const char *spec = cmdline_value("flotilla.channel");
+    if (!spec)
+        spec = "virtio:flotilla.io";
+    if (strncmp(spec, "virtio:", 7) == 0)
+        channel = open_virtio_port(spec + 7);
+    else if (strncmp(spec, "vsock:", 6) == 0)
+        channel = open_vsock((unsigned)strtoul(spec + 6, NULL, 10));
+    else
+        fail(125, "flotilla-init: unknown flotilla.channel=%s", spec);
+    if (channel < 0)
+        fail(125, "flotilla-init: cannot open the channel %s: %s", spec, strerror(errno));
+}
+
+/* Mounts every share of /flotilla/mounts ("TAG TARGET ro|rw"); the share tagged rootfs becomes /newroot first. */
+static void mount_shares(const char *fstype)
+{
+    char *list;
+    if (read_file("/flotilla/mounts", &list) < 0)
+        fail(125, "flotilla-init: /flotilla/mounts is missing from the per-run configuration");
+    const char *data = strcmp(fstype, "9p") == 0 ? "trans=virtio,version=9p2000.L,msize=262144,cache=loose" : "";
+    const char *type = strcmp(fstype, "9p") == 0 ? "9p" : "virtiofs";
+    for (int pass = 0; pass < 2; pass++) {
+        char *copy = strdup(list);
+        for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
+            char tag[256], target[3072], mode[8];
+            if (sscanf(line, "%255s %3071s %7s", tag, target, mode) != 3)
+                fail(125, "flotilla-init: bad line in /flotilla/mounts: %s", line);
+            int is_root = strcmp(tag, "rootfs") == 0;
+            if (is_root != (pass == 0))
+                continue;
+            char where[4096];
+            snprintf(where, sizeof where, "/newroot%s", is_root ? "" : target);
+            mkdir_p(where, 0755);
+            unsigned long flags = strcmp(mode, "ro") == 0 ? MS_RDONLY : 0;
+            if (mount(tag, where, type, flags, data) != 0)
+                fail(125, "flotilla-init: cannot mount share %s on %s (%s): %s", tag, target, type, strerror(errno));
+        }
+        free(copy);
+    }
+    free(list);
+}
+
+static void mount_kernel_filesystems(void)
+{
+    mkdir_p("/newroot/proc", 0555);
+    mkdir_p("/newroot/sys", 0555);
+    mkdir_p("/newroot/dev", 0755);
+    mkdir_p("/newroot/tmp", 01777);
+    if (mount("proc", "/newroot/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0 ||
+        mount("sysfs", "/newroot/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0 ||
+        mount("devtmpfs", "/newroot/dev", "devtmpfs", MS_NOSUID, "mode=0755") != 0)
+        fail(125, "flotilla-init: cannot mount /proc, /sys or /dev in the container: %s", strerror(errno));
+    mkdir_p("/newroot/dev/pts", 0755);
+    mkdir_p("/newroot/dev/shm", 01777);
+    mount("devpts", "/newroot/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
+    mount("shm", "/newroot/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+}
+
+struct run {
+    pid_t pid;
+    int in, out, err; /* our ends of the command's stdin, stdout, stderr pipes */
+};
+
+static struct run start_command(void)
+{
+    char *argv_buf, *env_buf, *workdir = NULL, *user = NULL;
+    ssize_t argv_len = read_file("/flotilla/argv", &argv_buf);
+    ssize_t env_len = read_file("/flotilla/env", &env_buf);
+    if (argv_len <= 0)
+        fail(125, "flotilla-init: /flotilla/argv is missing or empty");
+    char **argv = split_nul(argv_buf, argv_len);
+    char **env = env_len > 0 ? split_nul(env_buf, env_len) : calloc(1, sizeof(char *));
+    if (read_file("/flotilla/workdir", &workdir) < 0 || !*workdir)
+        workdir = "/";
+    workdir[strcspn(workdir, "\n")] = 0;
+    unsigned uid = 0, gid = 0;
+    if (read_file("/flotilla/user", &user) >= 0 && *user && sscanf(user, "%u:%u", &uid, &gid) < 1)
+        fail(125, "flotilla-init: bad /flotilla/user %s (expected uid:gid)", user);
+
+    if (chroot("/newroot") != 0 || chdir("/") != 0)
+        fail(125, "flotilla-init: cannot enter the container's root: %s", strerror(errno));
+    if (chdir(workdir) != 0) {
+        mkdir_p(workdir, 0755);
+        if (chdir(workdir) != 0)
+            fail(125, "flotilla-init: cannot change to the working directory %s: %s", workdir, strerror(errno));
+    }
+
+    int in[2], out[2], err[2];
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+        fail(125, "flotilla-init: pipe: %s", strerror(errno));
+    int report[2]; /* the child writes errno here when exec fails */
+    if (pipe2(report, O_CLOEXEC))
+        fail(125, "flotilla-init: pipe: %s", strerror(errno));
+
+    pid_t pid = fork();
+    if (pid < 0)
+        fail(125, "flotilla-init: fork: %s", strerror(errno));
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        setsid();
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        int stage = 0;
+        if (setgroups(0, NULL) != 0 && errno != EPERM)
+            stage = 1;
+        if (setgid(gid) != 0 || setuid(uid) != 0)
+            stage = 1;
+        if (!stage) {
+            clearenv();
+            for (char **e = env; *e; e++)
+                putenv(*e);
+            if (!getenv("PATH"))
+                setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+            if (!getenv("HOME"))
+                setenv("HOME", "/", 1);
+            execvp(argv[0], argv);
+            stage = 2;
+        }
+        int e[2] = { stage, errno };
+        write_all(report[1], e, sizeof e);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    close(report[1]);
+    int e[2];
+    if (read(report[0], e, sizeof e) == sizeof e) {
+        char msg[512];
+        int code = e[0] == 2 && (e[1] == ENOENT || e[1] == ENOTDIR) ? 127 : e[0] == 2 ? 126 : 125;
+        int n = e[0] == 1
+            ? snprintf(msg, sizeof msg, "flotilla-init: cannot switch to user %u:%u: %s\n", uid, gid, strerror(e[1]))
+            : snprintf(msg, sizeof msg, "flotilla-init: cannot run %s: %s\n", argv[0], strerror(e[1]));
+        send_frame(F_STDERR, msg, (uint32_t)n);
+        waitpid(pid, NULL, 0);
+        send_exit(code);
+        power_off(code);
+    }
+    close(report[0]);
+    return (struct run){ pid, in[1], out[0], err[0] };
+}
+
+/* Host -> guest frames: a small reassembly buffer, since a frame may arrive in pieces. */
+static unsigned char inbuf[65536 + 8];
+static size_t inlen;
+
+static void handle_input(struct run *r)
+{
+    for (;;) {
+        if (inlen < 8)
+            return;
+        uint32_t len = get_be32(inbuf + 4);
+        if (len > sizeof inbuf - 8) {
+            /* Never sent by Flotilla hosts (they cut stdin into 64 KiB frames); drop the channel's input. */
+            inlen = 0;
+            return;
+        }
+        if (inlen < 8 + len)
+            return;
+        unsigned char type = inbuf[0];
+        if (type == F_STDIN && r->in >= 0) {
+            if (write_all(r->in, inbuf + 8, len) < 0) {
+                close(r->in);
+                r->in = -1;
+            }
+        } else if (type == F_STDIN_CLOSED && r->in >= 0) {
+            close(r->in);
+            r->in = -1;
+        } else if (type == F_SIGNAL && len == 4) {
+            kill(r->pid, (int)get_be32(inbuf + 8));
+        }
+        memmove(inbuf, inbuf + 8 + len, inlen - 8 - len);
+        inlen -= 8 + len;
+    }
+}
+
+static int wait_status_code(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return 255;
+}
+
+static int supervise(struct run *r)
+{
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    int code = -1;
+    static char buf[65536];
+    /* After the command exits, what its children still write is read until the pipes close or go quiet. */
+    for (;;) {
+        struct pollfd p[4] = {
+            { r->out, POLLIN, 0 }, { r->err, POLLIN, 0 }, { channel, POLLIN, 0 }, { sfd, POLLIN, 0 },
+        };
+        if (r->out < 0 && r->err < 0 && code >= 0)
+            break;
+        int n = poll(p, 4, code >= 0 ? 100 : -1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0)
+            break; /* exited, and the pipes have been quiet for 100 ms: background children keep them open */
+        for (int i = 0; i < 2; i++) {
+            int *fd = i == 0 ? &r->out : &r->err;
+            if (*fd >= 0 && p[i].revents) {
+                ssize_t got = read(*fd, buf, sizeof buf);
+                if (got > 0) {
+                    send_frame(i == 0 ? F_STDOUT : F_STDERR, buf, (uint32_t)got);
+                } else if (got == 0 || errno != EINTR) {
+                    close(*fd);
+                    *fd = -1;
+                }
+            }
+        }
+        if (channel >= 0 && p[2].revents & POLLIN) {
+            ssize_t got = read(channel, inbuf + inlen, sizeof inbuf - inlen);
+            if (got > 0) {
+                inlen += (size_t)got;
+                handle_input(r);
+            }
+        }
+        if (p[3].revents) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof si) == sizeof si)
+                ;
+            int status;
+            pid_t w;
+            /* PID 1 reaps every orphan; only the command's own status is the container's exit code. */
+            while ((w = waitpid(-1, &status, WNOHANG)) > 0)
+                if (w == r->pid)
+                    code = wait_status_code(status);
+        }
+    }
+    return code;
+}
+
+int main(void)
+{
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+
+    mkdir("/dev", 0755);
+    mkdir("/proc", 0555);
+    mkdir("/sys", 0555);
+    mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    int console = open("/dev/console", O_RDWR);
+    if (console >= 0) {
+        dup2(console, 1);
+        dup2(console, 2);
+    }
+
+    char *c;
+    if (read_file("/proc/cmdline", &c) >= 0) {
+        snprintf(cmdline, sizeof cmdline, "%s", c);
+        free(c);
+    }
+    const char *port = cmdline_value("flotilla.debugexit");
+    if (port)
+        debug_exit_port = (unsigned)strtoul(port, NULL, 0);
+
+    load_modules();
+    open_channel();
+    const char *fs = cmdline_value("flotilla.fs");
+    mount_shares(fs ? fs : "9p");
+    mount_kernel_filesystems();
+    struct run r = start_command();
+    send_frame(F_STDOUT, "", 0);
+    int code = supervise(&r);
+    send_exit(code);
+    power_off(code);
+}
