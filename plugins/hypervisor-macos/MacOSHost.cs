@@ -6,7 +6,7 @@ namespace Flotilla.Hypervisor.MacOS;
 /// <summary>Boots container VMs on Apple's Virtualization.framework by running one vfkit per VM, as podman machine does.</summary>
 public sealed class MacOSHost(string? vfkit, string socketDirectory, IProcessLauncher launcher, bool isMacOS) : IVirtualMachineHost
 {
-    public const string Requirement = "needs macOS 11+ with vfkit";
+    public const string Requirement = "needs macOS 12+ with vfkit";
 
     public string? UnsupportedReason { get; } =
         !isMacOS ? Requirement

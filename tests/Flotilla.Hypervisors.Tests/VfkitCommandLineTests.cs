@@ -46,7 +46,7 @@ public sealed class VfkitCommandLineTests
     [Fact]
     public void Off_macos_the_host_is_unsupported_and_without_vfkit_it_says_how_to_get_it()
     {
-        Assert.Equal("needs macOS 11+ with vfkit", new MacOSHost("/usr/local/bin/vfkit", "/run", new SystemProcessLauncher(), isMacOS: false).UnsupportedReason);
+        Assert.Equal("needs macOS 12+ with vfkit", new MacOSHost("/usr/local/bin/vfkit", "/run", new SystemProcessLauncher(), isMacOS: false).UnsupportedReason);
         Assert.Contains("brew install vfkit", new MacOSHost(null, "/run", new SystemProcessLauncher(), isMacOS: true).UnsupportedReason);
         Assert.Null(new MacOSHost("/usr/local/bin/vfkit", "/run", new SystemProcessLauncher(), isMacOS: true).UnsupportedReason);
     }

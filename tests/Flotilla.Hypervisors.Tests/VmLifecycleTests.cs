@@ -227,7 +227,7 @@ public sealed class VmLifecycleTests : IDisposable
         var hyperv = new VmContainerRuntime("hyperv", _settings, new HyperVHost(), NullLoggerFactory.Instance);
 
         var e = await Assert.ThrowsAsync<PluginException>(() => macos.CreateAsync(Spec("echo"), default));
-        Assert.Equal("the macos runtime is not supported on this host (needs macOS 11+ with vfkit)", e.Message);
+        Assert.Equal("the macos runtime is not supported on this host (needs macOS 12+ with vfkit)", e.Message);
         Assert.Equal(PluginErrorKind.NotSupported, e.Kind);
         e = await Assert.ThrowsAsync<PluginException>(() => hyperv.CreateAsync(Spec("echo"), default));
         Assert.Equal("the hyperv runtime is not supported on this host (needs Windows 10 1809+/Server 2019 with the Hyper-V feature)", e.Message);
