@@ -146,6 +146,15 @@ public sealed class SwarmRulesTests
     }
 
     [Fact]
+    public void TemplatesWithTheSameContentsAreEqualSoScalingReplacesNoTask()
+    {
+        TaskTemplate Make() => new() { Image = "busybox", Args = ["sleep", "1"], Env = ["A=1"], ContainerLabels = new() { ["k"] = "v" } };
+        Assert.Equal(Make(), Make());
+        Assert.NotEqual(Make(), Make() with { Env = ["A=2"] });
+        Assert.NotEqual(Make(), Make() with { ForceUpdate = 1 });
+    }
+
+    [Fact]
     public void JoinTokensParseAndCompare()
     {
         var token = JoinToken.Format("cluster1", "secret");
