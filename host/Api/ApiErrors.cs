@@ -42,6 +42,7 @@ public static class ApiErrors
         OperationCanceledException => null,
         _ when Chain(e).OfType<Npgsql.NpgsqlException>().FirstOrDefault() is { } db =>
             (503, $"The swarm's database is unreachable ({db.Message}). Running containers keep running; the swarm carries on by itself when the database is back: retry then."),
+        TimeoutException => (503, $"The node did not answer in time ({e.Message}). In a swarm, its database or another node may be unreachable; running containers keep running: retry in a moment."),
         _ => (500, e.Message),
     };
 

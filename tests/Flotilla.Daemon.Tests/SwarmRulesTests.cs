@@ -169,7 +169,7 @@ public sealed class SwarmRulesTests
     public void ServiceSpecsAreValidated()
     {
         Assert.Throws<FlotillaException>(() => ServiceSpecRules.Validate(Spec(replicas: -1)));
-        Assert.Throws<FlotillaException>(() => ServiceSpecRules.Validate(Spec() with { Name = "bad_name" }));
+        Assert.Throws<FlotillaException>(() => ServiceSpecRules.Validate(Spec() with { Name = "bad.name" }));
         Assert.Throws<FlotillaException>(() => ServiceSpecRules.Validate(Spec() with { Task = new TaskTemplate { Image = " " } }));
         ServiceSpecRules.Validate(Spec());
     }

@@ -128,7 +128,7 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         Assert.NotEqual(0, negative.ExitCode);
         Assert.Contains("replicas", negative.Stderr);
 
-        var badName = await cluster.Manager.CliAsync("service", "create", "--name", "not_a_dns_label", "busybox", "true");
+        var badName = await cluster.Manager.CliAsync("service", "create", "--name", "-not.a.name", "busybox", "true");
         Assert.Contains("invalid service name", badName.Stderr);
 
         var badConstraint = await cluster.Manager.CliAsync("service", "create", "--name", "bc", "--constraint", "node.colour=red", "busybox", "true");
@@ -243,6 +243,42 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         }
 
         Assert.DoesNotContain("shop", (await cluster.Manager.CliAsync("service", "ls")).Stdout);
+    }
+
+    [Fact]
+    public async Task WhileTheDatabaseIsUnreachableContainersKeepRunningAndTheSwarmRecoversByItself()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "steady", "--replicas", "3", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            await cluster.WaitForTasksAsync("steady", t => SwarmCluster.Running(t).Count == 3, Converge);
+            Assert.Equal(0, (await cluster.Network.BlockDatabaseAsync(true)).ExitCode);
+            try
+            {
+                var refused = await cluster.Manager.CliAsync("service", "create", "--name", "during-outage", "busybox", "true");
+                Assert.NotEqual(0, refused.ExitCode);
+                Assert.Contains("unreachable", refused.Stderr);
+                var running = 0;
+                for (var i = 0; i < SwarmCluster.Size; i++)
+                {
+                    running += await cluster.RunningContainersAsync(i);
+                }
+
+                Assert.Equal(3, running);
+            }
+            finally
+            {
+                await cluster.Network.BlockDatabaseAsync(false);
+            }
+
+            await WaitAsync(async () => (await cluster.Manager.CliAsync("service", "ls")).ExitCode == 0, "the swarm to answer again");
+            await cluster.WaitForTasksAsync("steady", t => SwarmCluster.Running(t).Count == 3, Converge);
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "steady", "during-outage");
+        }
     }
 
     [Fact]
