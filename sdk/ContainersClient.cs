@@ -170,8 +170,24 @@ public sealed class ContainersClient
         CancellationToken ct = default)
     {
         using var waitCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        await using var connection = await AttachAsync(id, stdin is not null, tty, ct);
-        var exit = await BeginWaitAsync(id, autoRemove ? "removed" : "next-exit", waitCancel.Token);
+        // Attach and wait are independent of each other: both on their own connections at once, one round trip.
+        var attaching = AttachAsync(id, stdin is not null, tty, ct);
+        var beginWait = BeginWaitAsync(id, autoRemove ? "removed" : "next-exit", waitCancel.Token);
+        HijackedConnection attached;
+        try
+        {
+            attached = await attaching;
+        }
+        catch
+        {
+            await waitCancel.CancelAsync();
+            await beginWait.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.ContinueWith(_ => { }, TaskScheduler.Default) : Task.CompletedTask,
+                CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+            throw;
+        }
+
+        await using var connection = attached;
+        var exit = await beginWait;
         try
         {
             await StartAsync(id, ct);
