@@ -10,31 +10,34 @@ namespace Flotilla.Hypervisor.Kvm;
 public sealed partial class KvmContainerRuntime
 {
     /// <summary>
-    /// Runs QEMU with -daemonize: the first process exits once the VM is set up (or prints why not), and the VM
-    /// runs on in a session of its own, detached from the daemon.
+    /// Starts QEMU in a session of its own, its stdio on a file, and not as our child: the VM runs on when the daemon
+    /// stops, and init adopts it. (QEMU's own -daemonize does the same but measured ~1.3 s slower per boot under TCG.)
     /// </summary>
-    private static async Task LaunchAsync(string[] argv, CancellationToken ct)
+    private static async Task LaunchAsync(string[] argv, VmFiles files, CancellationToken ct)
     {
-        var psi = new ProcessStartInfo(argv[0])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in argv.Skip(1))
+        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("setsid \"$@\" </dev/null >\"$0\" 2>&1 & echo $!");
+        psi.ArgumentList.Add(files.QemuLog);
+        foreach (var arg in argv)
         {
             psi.ArgumentList.Add(arg);
         }
 
-        using var qemu = Process.Start(psi) ?? throw new PluginException($"cannot start {argv[0]}");
-        qemu.StandardInput.Close();
-        var stderr = qemu.StandardError.ReadToEndAsync(ct);
-        await qemu.StandardOutput.ReadToEndAsync(ct);
-        await qemu.WaitForExitAsync(ct);
-        if (qemu.ExitCode != 0)
+        using var sh = Process.Start(psi) ?? throw new PluginException("cannot run /bin/sh to start QEMU");
+        var stdout = await sh.StandardOutput.ReadToEndAsync(ct);
+        var stderr = await sh.StandardError.ReadToEndAsync(ct);
+        await sh.WaitForExitAsync(ct);
+        if (!int.TryParse(stdout.Trim(), out var pid))
         {
-            throw new PluginException($"QEMU could not start the VM: {(await stderr).Trim()}");
+            throw new PluginException($"QEMU could not be started: {stderr.Trim()}");
+        }
+
+        await File.WriteAllTextAsync(files.PidFile, pid.ToString(), CancellationToken.None);
+        // Until setsid has exec'd QEMU the pid does not carry the VM's name yet.
+        for (var i = 0; i < 200 && !IsRunning(files) && Directory.Exists($"/proc/{pid}"); i++)
+        {
+            await Task.Delay(5, ct);
         }
     }
 
@@ -63,7 +66,7 @@ public sealed partial class KvmContainerRuntime
                     await WaitForVmExitAsync(files, CancellationToken.None);
                 }
 
-                throw new PluginException(reason + ConsoleTail(files));
+                throw new PluginException(reason + Tail(files.Console, "its console ended with"));
             }
 
             await Task.Delay(20, ct);
@@ -85,20 +88,20 @@ public sealed partial class KvmContainerRuntime
 
         var error = File.Exists(files.FailedMark)
             ? await File.ReadAllTextAsync(files.FailedMark, ct)
-            : "the VM stopped without reporting an exit code" + ConsoleTail(files);
+            : "the VM stopped without reporting an exit code" + Tail(files.QemuLog, "QEMU said") + Tail(files.Console, "its console ended with");
         return new ContainerExit(255, finishedAt, Error: error);
     }
 
-    /// <summary>The last lines of the guest's serial console (panics only), for an error message.</summary>
-    private static string ConsoleTail(VmFiles files)
+    /// <summary>The last lines of a log (QEMU's, or the guest's serial console, which shows panics only), for an error message.</summary>
+    private static string Tail(string path, string said)
     {
-        if (!File.Exists(files.Console))
+        if (!File.Exists(path))
         {
             return "";
         }
 
-        var lines = File.ReadLines(files.Console).Where(l => l.Trim().Length > 0).TakeLast(5).ToList();
-        return lines.Count == 0 ? "" : "; its console ended with: " + string.Join(" | ", lines.Select(l => l.Trim()));
+        var lines = File.ReadLines(path).Where(l => l.Trim().Length > 0).TakeLast(5).ToList();
+        return lines.Count == 0 ? "" : $"; {said}: " + string.Join(" | ", lines.Select(l => l.Trim()));
     }
 
     private static int? ReadPid(VmFiles files)
@@ -131,7 +134,7 @@ public sealed partial class KvmContainerRuntime
         }
     }
 
-    /// <summary>QEMU is not our child once daemonized (nor after a daemon restart): a pidfd tells when it exits.</summary>
+    /// <summary>QEMU is not our child (init adopted it): a pidfd tells when it exits.</summary>
     private static async Task WaitForVmExitAsync(VmFiles files, CancellationToken ct)
     {
         if (!IsRunning(files) || ReadPid(files) is not { } pid)
@@ -182,7 +185,11 @@ public sealed partial class KvmContainerRuntime
         }
         catch (IOException e)
         {
-            _inputs.TryRemove(id, out _);
+            if (_inputs.TryRemove(id, out var broken))
+            {
+                await broken.DisposeAsync();
+            }
+
             throw new PluginException($"container {id} is not running: its VM no longer reads its channel ({e.Message})", PluginErrorKind.Conflict);
         }
     }

@@ -10,7 +10,7 @@ namespace Flotilla.Hypervisor.Kvm;
 /// <summary>
 /// Each container in a one-shot QEMU microVM: Debian's kernel booted directly, the guest init of plugins/guest, the
 /// container's overlay root and its volumes shared over virtio-9p, its output and exit code carried as frames on a
-/// virtio-console port that QEMU writes to a file. QEMU runs daemonized in a session of its own, so a VM, its log
+/// virtio-console port that QEMU writes to a file. QEMU runs detached, in a session of its own, so a VM, its log
 /// and its exit code outlive the daemon; the files under the container's scratch directory are all there is to adopt.
 /// </summary>
 public sealed partial class KvmContainerRuntime : IContainerRuntime
@@ -146,21 +146,42 @@ public sealed partial class KvmContainerRuntime : IContainerRuntime
     {
         var files = FilesOf(id);
         var argv = (await File.ReadAllTextAsync(files.Command, ct)).Split('\0');
-        foreach (var stale in new[] { files.PidFile, files.QemuPidFile, files.KilledMark, files.FailedMark })
+        foreach (var stale in new[] { files.PidFile, files.KilledMark, files.FailedMark })
         {
             File.Delete(stale);
         }
 
-        await LaunchAsync(argv, ct);
-        // QEMU's pid file is there once -daemonize returns, and QEMU removes it when it exits: keep a copy that stays.
-        File.Copy(files.QemuPidFile, files.PidFile);
+        await LaunchAsync(argv, files, ct);
         _logger.LogDebug("Started VM {QemuName} (pid {Pid})", files.QemuName, ReadPid(files));
-        if (File.Exists(Path.Combine(files.Vm, "no-stdin")))
+        try
         {
-            await SendAsync(id, files, Frame.StdinClosed(), ct);
+            await WaitForBootAsync(files, ct);
+            // QEMU reads the channel FIFO from the time it has set the VM up; by the guest's first frame it has.
+            if (File.Exists(Path.Combine(files.Vm, "no-stdin")))
+            {
+                try
+                {
+                    await SendAsync(id, files, Frame.StdinClosed(), ct);
+                }
+                catch (PluginException) when (!IsRunning(files))
+                {
+                    // The command has been and gone already.
+                }
+            }
+        }
+        catch (Exception e) when (IsRunning(files))
+        {
+            // A start that fails leaves nothing running.
+            await File.WriteAllTextAsync(files.FailedMark, "the start failed: " + e.Message, CancellationToken.None);
+            if (ReadPid(files) is { } pid)
+            {
+                KillVm(pid);
+            }
+
+            await WaitForVmExitAsync(files, CancellationToken.None);
+            throw;
         }
 
-        await WaitForBootAsync(files, ct);
         return attach ? Streams(files, skipBefore: 0) : null;
     }
 

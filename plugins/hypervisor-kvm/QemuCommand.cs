@@ -35,7 +35,6 @@ internal static class QemuCommand
             "-m", $"{memoryBytes / (1024 * 1024)}M",
             "-smp", cpus.ToString(CultureInfo.InvariantCulture),
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-            "-daemonize", "-pidfile", files.QemuPidFile,
             "-kernel", kernel,
             "-initrd", files.Initrd,
             "-append", append,

@@ -22,10 +22,10 @@ internal sealed record VmFiles(string Id, string Scratch)
     public string ChannelIn => Channel + ".in";
     public string ChannelOut => Channel + ".out";
     public string Console => Path.Combine(Vm, "console.log");
-    /// <summary>QEMU's own pid file: it deletes it when it exits.</summary>
-    public string QemuPidFile => Path.Combine(Vm, "qemu.pid");
-    /// <summary>The VM's pid, copied from QEMU's pid file once it runs, and kept: it says the container was started.</summary>
+    /// <summary>QEMU's pid, written when it starts and kept: it also says the container was started.</summary>
     public string PidFile => Path.Combine(Vm, "pid");
+    /// <summary>QEMU's own stdout and stderr: why it refused to start, if it did.</summary>
+    public string QemuLog => Path.Combine(Vm, "qemu.log");
     /// <summary>Written before the host kills the VM: the exit is then 128+9, not a missing report.</summary>
     public string KilledMark => Path.Combine(Vm, "killed");
     /// <summary>Written when the boot watchdog killed the VM; holds the reason.</summary>
