@@ -12,12 +12,39 @@ internal static class AcceleratorProbe
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// The answer is kept beside the kernel for the rest of this boot of the host (keyed by its boot id), so that
+    /// only the first daemon to run a VM pays for the probe.
+    /// </summary>
     public static async Task<bool> KvmBootsAsync(string qemu, string kernel)
     {
         if (!DevKvmOpens() || !File.Exists(qemu) || !File.Exists(kernel))
         {
             return false;
         }
+
+        var bootId = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
+        var remembered = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(kernel))!, $"kvm-probe-{bootId}");
+        if (File.Exists(remembered))
+        {
+            return File.ReadAllText(remembered).Trim() == "kvm";
+        }
+
+        var boots = await ProbeAsync(qemu, kernel);
+        try
+        {
+            File.WriteAllText(remembered, boots ? "kvm\n" : "tcg\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only kernel directory: the next daemon probes again.
+        }
+
+        return boots;
+    }
+
+    private static async Task<bool> ProbeAsync(string qemu, string kernel)
+    {
 
         var psi = new ProcessStartInfo(qemu) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in new[]

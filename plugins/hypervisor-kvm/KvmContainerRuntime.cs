@@ -21,20 +21,20 @@ public sealed partial class KvmContainerRuntime : IContainerRuntime
     private const int SIGKILL = 9;
     private readonly KvmSettings _settings;
     private readonly ILogger _logger;
-    private readonly Task<bool> _kvm;
+    private readonly Lazy<Task<bool>> _kvm;
     private readonly ConcurrentDictionary<string, FrameWriter> _inputs = new();
 
     public KvmContainerRuntime(KvmSettings settings, ILoggerFactory logs)
     {
         _settings = settings;
         _logger = logs.CreateLogger("hypervisor-kvm");
-        // Probed in the background from the start, so that the first VM rarely waits for it.
-        _kvm = settings.Accelerator switch
+        // Probed at the first VM, not at start-up: a node that never runs one never pays for it.
+        _kvm = new Lazy<Task<bool>>(() => settings.Accelerator switch
         {
             "kvm" => Task.FromResult(true),
             "tcg" => Task.FromResult(false),
             _ => Task.Run(() => AcceleratorProbe.KvmBootsAsync(settings.QemuPath, settings.KernelPath)),
-        };
+        });
         Directory.CreateDirectory(IndexDirectory);
         if (Missing() is { } missing)
         {
@@ -54,15 +54,16 @@ public sealed partial class KvmContainerRuntime : IContainerRuntime
             warnings.Add("kvm runtime: " + missing);
         }
 
-        var kvm = _kvm.IsCompletedSuccessfully && _kvm.Result;
-        if (_kvm.IsCompletedSuccessfully && !kvm)
+        var decided = _kvm.IsValueCreated && _kvm.Value.IsCompletedSuccessfully;
+        var kvm = decided && _kvm.Value.Result;
+        if (decided && !kvm)
         {
             warnings.Add("kvm runtime: KVM is not usable here (no /dev/kvm, or it does not boot the guest kernel), so VMs run under QEMU's TCG emulation (a boot takes ~2 s instead of ~0.1 s).");
         }
 
         return new RuntimeDescription(Name,
         [
-            new("hypervisor", $"{_settings.QemuPath} (microvm, {(_kvm.IsCompleted ? kvm ? "KVM" : "TCG" : "probing KVM")})"),
+            new("hypervisor", $"{_settings.QemuPath} (microvm, {(decided ? kvm ? "KVM" : "TCG" : "KVM if it boots the guest, else TCG: decided at the first VM")})"),
             new("guest kernel", _settings.KernelPath),
             new("guest initramfs", _settings.InitramfsPath),
         ], warnings);
@@ -133,7 +134,7 @@ public sealed partial class KvmContainerRuntime : IContainerRuntime
         File.Delete(files.ChannelIn);
         Native.Check(Native.mkfifo(files.ChannelIn, 0x180 /* 0600 */), $"mkfifo {files.ChannelIn}");
         await File.WriteAllBytesAsync(files.ChannelOut, [], ct);
-        var argv = QemuCommand.Build(_settings.QemuPath, files, _settings.KernelPath, await _kvm, HostTscKhz(), memory,
+        var argv = QemuCommand.Build(_settings.QemuPath, files, _settings.KernelPath, await _kvm.Value, HostTscKhz(), memory,
             QemuCommand.Cpus(spec.Resources.NanoCpus), shares);
         await File.WriteAllTextAsync(files.Command, string.Join('\0', argv), ct);
         if (!spec.OpenStdin)
