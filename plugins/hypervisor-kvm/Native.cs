@@ -7,12 +7,10 @@ internal static unsafe partial class Native
 {
     public const int MNT_DETACH = 2;
     public const int O_WRONLY = 1;
-    public const int O_RDWR = 2;
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
     public const int F_GETFL = 3;
     public const int F_SETFL = 4;
-    public const int ENXIO = 6;
     public const int ESRCH = 3;
     private const short POLLIN = 1;
     private const long SYS_pidfd_open = 434;
