@@ -101,7 +101,7 @@ public sealed partial class KvmContainerRuntime : IContainerRuntime
 
         await File.WriteAllTextAsync(Path.Combine(IndexDirectory, spec.Id), files.Scratch, ct);
         MountOverlay(spec.Rootfs.Layers, files);
-        var (uid, gid) = GuestUser.Resolve(spec.User, files.Rootfs);
+        var (uid, gid) = UserIds.Resolve(spec.User, files.Rootfs);
 
         List<HostShare> shares = [new(RunConfig.RootfsTag, files.Rootfs, false)];
         List<GuestMount> mounts = [new(RunConfig.RootfsTag, "/", false)];

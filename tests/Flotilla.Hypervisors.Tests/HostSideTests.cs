@@ -1,3 +1,4 @@
+using Flotilla.Guest;
 using Flotilla.Hypervisor.Vm;
 using Flotilla.Plugins;
 

@@ -1,6 +1,6 @@
 using Flotilla.Plugins;
 
-namespace Flotilla.Hypervisor.Vm;
+namespace Flotilla.Guest;
 
 /// <summary>docker's -u forms ("uid", "uid:gid", "name", "name:group") as the ids the guest init takes, from the merged root's files.</summary>
 public static class UserIds
