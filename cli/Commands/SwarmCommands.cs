@@ -42,6 +42,7 @@ public static class SwarmCommands
         service.Subcommands.Add(ServiceList());
         service.Subcommands.Add(ServicePs());
         service.Subcommands.Add(ServiceInspect());
+        service.Subcommands.Add(ServiceLogs());
         service.Subcommands.Add(ServiceScale());
         service.Subcommands.Add(ServiceUpdate());
         service.Subcommands.Add(Cli.ForEach("rollback", "Revert changes to a service's configuration", "services", async (client, id, _, ct) =>
@@ -465,6 +466,21 @@ public static class SwarmCommands
             var failed = await Cli.EachAsync(parse.GetValue(names)!, async n => result.Add(await client.Services.InspectAsync(n, ct)));
             Cli.PrintJson(result, FlotillaJsonContext.Default.ListService);
             return failed;
+        });
+        return command;
+    }
+
+    private static Command ServiceLogs()
+    {
+        var timestamps = new Option<bool>("--timestamps", "-t") { Description = "Show timestamps" };
+        var tail = new Option<string>("--tail", "-n") { Description = "Number of lines to show from the end of the logs (default all)", DefaultValueFactory = _ => "all" };
+        var service = new Argument<string>("service");
+        var command = Cli.Verb("logs", "Fetch the logs of a service", timestamps, tail, service);
+        command.SetAction(async (parse, ct) =>
+        {
+            using var client = Cli.Client(parse);
+            await Cli.PrintFramesAsync(client.Services.LogsAsync(parse.GetValue(service)!, parse.GetValue(timestamps), parse.GetValue(tail)!, ct), ct);
+            return 0;
         });
         return command;
     }

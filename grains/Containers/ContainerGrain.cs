@@ -205,6 +205,22 @@ public sealed class ContainerGrain(
 
     public Task<ContainerRecord?> GetAsync() => Task.FromResult(Record.Exists ? Record : null);
 
+    public async Task<LogLine[]> ReadLogsAsync(int? tail)
+    {
+        EnsureExists();
+        var window = new Queue<LogLine>();
+        await foreach (var entry in plugins.Runtime(Record.Runtime).ReadLogsAsync(Id, follow: false, CancellationToken.None))
+        {
+            window.Enqueue(new LogLine(entry.Time, entry.Stream == StdStream.Stderr, entry.Data.ToArray()));
+            if (tail is { } n && window.Count > n)
+            {
+                window.Dequeue();
+            }
+        }
+
+        return [.. window];
+    }
+
     public async Task ReconcileAsync()
     {
         if (!Record.Exists)

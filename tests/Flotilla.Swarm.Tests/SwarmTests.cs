@@ -246,6 +246,30 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
     }
 
     [Fact]
+    public async Task ServiceLogsGatherTheOutputOfEveryTaskAcrossNodes()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "talker", "--replicas", "3", "--stop-grace-period", "1s",
+            "busybox", "sh", "-c", "echo hello; echo oops >&2; sleep 3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            await cluster.WaitForTasksAsync("talker", t => SwarmCluster.Running(t).Count == 3, Converge);
+            ProcessResult logs = null!;
+            await WaitAsync(async () => (logs = await cluster.Manager.CliAsync("service", "logs", "talker")).Stdout.Split('\n').Count(l => l.EndsWith("| hello")) == 3, "three tasks' output");
+            foreach (var slot in new[] { 1, 2, 3 })
+            {
+                Assert.Contains(logs.Stdout.Split('\n'), l => l.StartsWith($"talker.{slot}.") && l.Contains('@') && l.EndsWith("| hello"));
+            }
+
+            Assert.Equal(3, logs.Stderr.Split('\n').Count(l => l.EndsWith("| oops")));
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "talker");
+        }
+    }
+
+    [Fact]
     public async Task WhileTheDatabaseIsUnreachableContainersKeepRunningAndTheSwarmRecoversByItself()
     {
         var created = await cluster.Manager.CliAsync("service", "create", "--name", "steady", "--replicas", "3", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
