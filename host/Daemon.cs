@@ -151,6 +151,8 @@ public static class Daemon
 
     private static void ConfigureSwarm(ISiloBuilder silo, SwarmConfig swarm, DaemonOptions options)
     {
+        silo.Services.AddSingleton<IFatalErrorHandler, RejoinAfterEviction>();
+        silo.AddIncomingGrainCallFilter<DatabaseErrors>();
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = swarm.ClusterId;

@@ -40,26 +40,10 @@ public static class ApiErrors
         BadHttpRequestException b => (400, b.Message),
         System.Text.Json.JsonException j => (400, $"The request body is not valid JSON: {j.Message}"),
         OperationCanceledException => null,
-        _ when Chain(e).OfType<Npgsql.NpgsqlException>().FirstOrDefault() is { } db =>
-            (503, $"The swarm's database is unreachable ({db.Message}). Running containers keep running; the swarm carries on by itself when the database is back: retry then."),
+        _ when Flotilla.Host.Swarm.DatabaseErrors.Find(e) is { } db => (503, Flotilla.Host.Swarm.DatabaseErrors.Unavailable(db).Message),
         TimeoutException => (503, $"The node did not answer in time ({e.Message}). In a swarm, its database or another node may be unreachable; running containers keep running: retry in a moment."),
         _ => (500, e.Message),
     };
-
-    private static IEnumerable<Exception> Chain(Exception e)
-    {
-        for (Exception? x = e; x is not null; x = x.InnerException)
-        {
-            yield return x;
-            if (x is AggregateException a)
-            {
-                foreach (var inner in a.InnerExceptions.SelectMany(Chain))
-                {
-                    yield return inner;
-                }
-            }
-        }
-    }
 
     public static int Status(ErrorKind kind) => kind switch
     {
