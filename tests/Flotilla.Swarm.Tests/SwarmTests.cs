@@ -135,7 +135,7 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         Assert.Contains("invalid constraint", badConstraint.Stderr);
 
         Assert.Equal(0, (await cluster.Manager.CliAsync("service", "create", "--name", "nowhere", "--constraint", "node.labels.zone==mars", "busybox", "sleep", "60")).ExitCode);
-        Assert.Equal(0, (await cluster.Manager.CliAsync("service", "create", "--name", "noimage", "busybox-that-does-not-exist", "true")).ExitCode);
+        Assert.Equal(0, (await cluster.Manager.CliAsync("service", "create", "--name", "noimage", "127.0.0.1:9/busybox-that-does-not-exist", "true")).ExitCode);
         try
         {
             var duplicate = await cluster.Manager.CliAsync("service", "create", "--name", "nowhere", "busybox", "true");
@@ -163,7 +163,7 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         try
         {
             await cluster.WaitForTasksAsync("rolling", t => SwarmCluster.Running(t).Count == 2, Converge);
-            Assert.Equal(0, (await cluster.Manager.CliAsync("service", "update", "--image", "busybox-missing", "rolling")).ExitCode);
+            Assert.Equal(0, (await cluster.Manager.CliAsync("service", "update", "--image", "127.0.0.1:9/busybox-missing", "rolling")).ExitCode);
             using var client = cluster.Client();
             await WaitAsync(async () => (await client.Services.InspectAsync("rolling")).UpdateStatus?.State == "rollback_completed", "the rollback to complete");
             var service = await client.Services.InspectAsync("rolling");

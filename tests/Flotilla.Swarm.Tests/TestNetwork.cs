@@ -35,7 +35,9 @@ public sealed class TestNetwork : IAsyncDisposable
     {
         await SweepAsync();
         var used = (await Run.ShellAsync("ip -4 -o addr show | grep -o '10\\.231\\.[0-9]*' || true")).Stdout;
-        var subnet = Enumerable.Range(2, 250).First(n => !used.Contains($"10.231.{n}."));
+        // A random free /24, so that two runs starting at once (two checkouts) don't take the same one.
+        var free = Enumerable.Range(2, 240).Where(n => !used.Contains($"10.231.{n}.")).ToList();
+        var subnet = free[Random.Shared.Next(free.Count)];
         var network = new TestNetwork(Guid.NewGuid().ToString("N")[..6], subnet);
         var script = $"""
             set -e
