@@ -59,7 +59,7 @@ public static class SwarmEndpoints
         var manager = body.RemoteAddrs.FirstOrDefault()
             ?? throw FlotillaException.Invalid("Give the address of a manager to join: `flotilla swarm join --token TOKEN HOST:PORT`.");
         var address = AdvertiseAddress(body.AdvertiseAddr, options);
-        var me = swarm.Describe(plugins.Runtimes.Select(r => r.Name), address);
+        var me = swarm.Describe(plugins.AvailableRuntimes.Select(r => r.Name), address);
         var request = new SwarmAdmitRequest
         {
             JoinToken = body.JoinToken,

@@ -197,13 +197,27 @@ public sealed partial class KvmContainerRuntime
     /// <summary>One writer per VM, so frames from a stdin stream and a kill never interleave.</summary>
     private FrameWriter Input(string id, VmFiles files) => _inputs.GetOrAdd(id, _ => new FrameWriter(OpenFifoForWriting(files.ChannelIn)));
 
+    private const int Enxio = 6;
+
     private static FileStream OpenFifoForWriting(string path)
     {
-        // Non-blocking, so that a FIFO nobody reads (the VM is gone) fails at once with ENXIO instead of hanging.
-        var fd = Native.open(path, Native.O_WRONLY | Native.O_NONBLOCK | Native.O_CLOEXEC);
-        if (fd < 0)
+        // Non-blocking, so that a FIFO nobody reads (the VM is gone) fails with ENXIO instead of hanging. A VM that is
+        // just starting may not have opened its end yet: give it two seconds.
+        int fd;
+        for (var attempt = 0; ; attempt++)
         {
-            throw new IOException($"open {path}: {Marshal.GetLastPInvokeErrorMessage()}");
+            fd = Native.open(path, Native.O_WRONLY | Native.O_NONBLOCK | Native.O_CLOEXEC);
+            if (fd >= 0)
+            {
+                break;
+            }
+
+            if (Marshal.GetLastPInvokeError() != Enxio || attempt >= 40)
+            {
+                throw new IOException($"open {path}: {Marshal.GetLastPInvokeErrorMessage()}");
+            }
+
+            Thread.Sleep(50);
         }
 
         Native.fcntl(fd, Native.F_SETFL, Native.fcntl(fd, Native.F_GETFL, 0) & ~Native.O_NONBLOCK);

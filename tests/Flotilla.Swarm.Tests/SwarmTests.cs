@@ -270,6 +270,36 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
     }
 
     [Fact]
+    public async Task AServiceOnTheKvmRuntimeRunsItsReplicasAsVmsAndHeals()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "vms", "--replicas", "2", "--runtime", "kvm",
+            "--restart-delay", "0s", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            var tasks = await cluster.WaitForTasksAsync("vms", t => SwarmCluster.Running(t).Count == 2, TimeSpan.FromSeconds(120));
+            using var client = cluster.Client();
+            Assert.All(SwarmCluster.Running(tasks), t => Assert.Equal("kvm", t.Spec.Runtime));
+            Assert.True((await Run.ShellAsync("pgrep -c '[q]emu-system'")).Stdout.Trim() is var n && int.Parse(n) >= 2, "two VMs run");
+
+            // Kill one task's container (its VM): the service replaces it.
+            var victim = SwarmCluster.Running(tasks)[0];
+            var ids = await cluster.NodeIdsAsync();
+            var node = cluster.Nodes.First(d => d.Name == ids[victim.NodeID]);
+            Assert.Equal(0, (await node.CliAsync("kill", victim.Status.ContainerStatus!.ContainerID)).ExitCode);
+            await cluster.WaitForTasksAsync("vms", t => SwarmCluster.Running(t).Count == 2 && t.Any(x => x.ID == victim.ID && x.Status.State == "failed"),
+                TimeSpan.FromSeconds(120));
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "vms");
+        }
+
+        await WaitAsync(async () => (await Run.ShellAsync($"pgrep -f '[q]emu-system.*{Flotilla.Tests.Harness.Leftovers.BaseDirectory}' || true")).Stdout.Trim().Length == 0,
+            "no VM of the service to be left");
+    }
+
+    [Fact]
     public async Task WhileTheDatabaseIsUnreachableContainersKeepRunningAndTheSwarmRecoversByItself()
     {
         var created = await cluster.Manager.CliAsync("service", "create", "--name", "steady", "--replicas", "3", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
