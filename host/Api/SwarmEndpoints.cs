@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using Flotilla.Client.Models;
 using Flotilla.Grains;
 using Flotilla.Grains.Local;
@@ -47,7 +46,7 @@ public static class SwarmEndpoints
             throw FlotillaException.Conflict($"The cluster database already holds swarm {other}: a database serves one swarm. Join that swarm with `flotilla swarm join`, or give an empty database to start a new one.");
         }
 
-        var clusterId = RandomNumberGenerator.GetString("0123456789abcdefghijklmnopqrstuvwxyz", 25);
+        var clusterId = SwarmIds.New();
         new SwarmConfig(clusterId, dataStore, address, PendingInit: true).Save(options.DataRoot);
         restart.AfterResponse(response);
         return Results.Json(clusterId);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Flotilla.Client.Models;
 using Flotilla.Grains;
@@ -44,7 +43,7 @@ public static class SwarmObjectEndpoints
         api.MapPost("/services/create", async (Flotilla.Client.Models.ServiceSpec spec, SwarmContext swarm) =>
         {
             await swarm.EnsureManagerAsync();
-            var id = RandomNumberGenerator.GetString("0123456789abcdefghijklmnopqrstuvwxyz", 25);
+            var id = SwarmIds.New();
             await swarm.Grains.GetGrain<IServiceGrain>(id).CreateAsync(SwarmViews.Spec(spec));
             return Results.Json(new ServiceCreateResponse { ID = id }, FlotillaJsonContext.Default.ServiceCreateResponse, statusCode: 201);
         });
