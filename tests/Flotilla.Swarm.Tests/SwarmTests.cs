@@ -64,11 +64,11 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
 
             // It comes back: the containers it kept running for the moved tasks are stopped there.
             await victim.StartProcessAsync();
-            await WaitAsync(async () => await cluster.RunningContainersAsync(2) == 0, "the returning node to stop its moved tasks");
+            await WaitAsync(async () => await cluster.RunningContainersAsync(2, "web") == 0, "the returning node to stop its moved tasks");
             var total = 0;
             for (var i = 0; i < SwarmCluster.Size; i++)
             {
-                total += await cluster.RunningContainersAsync(i);
+                total += await cluster.RunningContainersAsync(i, "web");
             }
 
             Assert.Equal(6, total);
@@ -92,7 +92,7 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
             var ids = await cluster.NodeIdsAsync();
             await cluster.WaitForTasksAsync("drained", t =>
                 SwarmCluster.Running(t).Count == 3 && SwarmCluster.Running(t).All(x => ids[x.NodeID] != node), Converge);
-            await WaitAsync(async () => await cluster.RunningContainersAsync(1) == 0, "the drained node to stop its tasks");
+            await WaitAsync(async () => await cluster.RunningContainersAsync(1, "drained") == 0, "the drained node to stop its tasks");
         }
         finally
         {
@@ -190,7 +190,7 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
             var left = await leaver.CliAsync("swarm", "leave");
             Assert.True(left.ExitCode == 0, left.ToString());
             await cluster.WaitForTasksAsync("everywhere", t => SwarmCluster.Running(t).Count == 2, Converge);
-            Assert.Equal(0, await cluster.RunningContainersAsync(2));
+            Assert.Equal(0, await cluster.RunningContainersAsync(2, "everywhere"));
 
             var token = (await cluster.Manager.CliAsync("swarm", "join-token", "-q", "worker")).Stdout.Trim();
             var joined = await leaver.CliAsync("swarm", "join", "--token", token, cluster.ManagerAddress);
@@ -300,55 +300,6 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
     }
 
     [Fact]
-    public async Task WhileTheDatabaseIsUnreachableContainersKeepRunningAndTheSwarmRecoversByItself()
-    {
-        var created = await cluster.Manager.CliAsync("service", "create", "--name", "steady", "--replicas", "3", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
-        Assert.True(created.ExitCode == 0, created.ToString());
-        try
-        {
-            await cluster.WaitForTasksAsync("steady", t => SwarmCluster.Running(t).Count == 3, Converge);
-            Assert.Equal(0, (await cluster.Network.BlockDatabaseAsync(true)).ExitCode);
-            try
-            {
-                var refused = await cluster.Manager.CliAsync("service", "create", "--name", "during-outage", "busybox", "true");
-                Assert.NotEqual(0, refused.ExitCode);
-                Assert.True(refused.Stderr.Contains("unreachable"), refused.Stderr);
-                var running = 0;
-                for (var i = 0; i < SwarmCluster.Size; i++)
-                {
-                    running += await cluster.RunningContainersAsync(i);
-                }
-
-                Assert.Equal(3, running);
-            }
-            finally
-            {
-                await cluster.Network.BlockDatabaseAsync(false);
-            }
-
-            foreach (var node in cluster.Nodes)
-            {
-                // A node the cluster evicted meanwhile restarts itself and rejoins: its API comes back.
-                var up = false;
-                for (var i = 0; i < 240 && !up; i++)
-                {
-                    up = (await node.CliAsync("version")).ExitCode == 0;
-                    await Task.Delay(up ? 0 : 250);
-                }
-
-                Assert.True(up, $"node {node.Name} did not come back after the outage:\n{await node.ReadLogAsync()}");
-            }
-
-            await WaitAsync(async () => (await cluster.Manager.CliAsync("service", "ls")).ExitCode == 0, "the swarm to answer again");
-            await cluster.WaitForTasksAsync("steady", t => SwarmCluster.Running(t).Count == 3, Converge);
-        }
-        finally
-        {
-            await cluster.Manager.CliAsync("service", "rm", "steady", "during-outage");
-        }
-    }
-
-    [Fact]
     public async Task StoppingEverySiloLosesNothing()
     {
         var created = await cluster.Manager.CliAsync("service", "create", "--name", "durable", "--replicas", "3", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
@@ -374,6 +325,56 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         finally
         {
             await cluster.Manager.CliAsync("service", "rm", "durable");
+        }
+    }
+
+    [Fact]
+    public async Task WhileTheDatabaseIsUnreachableContainersKeepRunningAndTheSwarmRecoversByItself()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "steady", "--replicas", "3", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            await cluster.WaitForTasksAsync("steady", t => SwarmCluster.Running(t).Count == 3, Converge);
+            Assert.Equal(0, (await cluster.Network.BlockDatabaseAsync(true)).ExitCode);
+            try
+            {
+                var refused = await cluster.Manager.CliAsync("service", "create", "--name", "during-outage", "busybox", "true");
+                Assert.NotEqual(0, refused.ExitCode);
+                Assert.True(refused.Stderr.Contains("unreachable"), refused.Stderr);
+                var running = 0;
+                for (var i = 0; i < SwarmCluster.Size; i++)
+                {
+                    running += await cluster.RunningContainersAsync(i, "steady");
+                }
+
+                Assert.Equal(3, running);
+            }
+            finally
+            {
+                await cluster.Network.BlockDatabaseAsync(false);
+            }
+
+            foreach (var node in cluster.Nodes)
+            {
+                // A node the cluster evicted meanwhile restarts itself and rejoins: its API comes back.
+                var up = false;
+                for (var i = 0; i < 240 && !up; i++)
+                {
+                    up = (await node.CliAsync("version")).ExitCode == 0;
+                    await Task.Delay(up ? 0 : 250);
+                }
+
+                Assert.True(up, $"node {node.Name} did not come back after the outage:\n{await node.ReadLogAsync()}");
+            }
+
+            await WaitAsync(async () => (await cluster.Manager.CliAsync("service", "ls")).ExitCode == 0, "the swarm to answer again");
+            await cluster.WaitForTasksAsync("steady", t => SwarmCluster.Running(t).Count == 3, Converge);
+            await cluster.WaitSteadyAsync();
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "steady", "during-outage");
         }
     }
 
