@@ -91,7 +91,7 @@ public static class Daemon
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeStartup>();
         services.AddSingleton<IImageSource, RegistryImageSource>();
         services.AddSingleton<TaskAgent>();
-        services.AddSingleton(sp => new SwarmContext(swarm, sp.GetRequiredService<IGrainFactory>(), node));
+        services.AddSingleton(sp => new SwarmContext(swarm, sp.GetRequiredService<IGrainFactory>(), node, options.SwarmPort));
         services.AddSingleton<DaemonRestart>();
         if (swarm is not null)
         {

@@ -82,7 +82,7 @@ public static class SwarmCommands
             var info = await client.Swarm.WaitUntilActiveAsync(ct);
             var tokens = (await client.Swarm.InspectAsync(ct)).JoinTokens;
             Console.WriteLine($"Swarm initialized: current node ({info.NodeID}) is now a manager.\n");
-            Console.WriteLine($"To add a worker to this swarm, run the following command:\n\n    flotilla swarm join --token {tokens.Worker} {info.NodeAddr}:2377\n");
+            Console.WriteLine($"To add a worker to this swarm, run the following command:\n\n    flotilla swarm join --token {tokens.Worker} {JoinAddress(info)}\n");
             Console.WriteLine("To add a manager to this swarm, run 'flotilla swarm join-token manager' and follow the instructions.");
             return 0;
         });
@@ -135,8 +135,8 @@ public static class SwarmCommands
                 return 0;
             }
 
-            var address = (await client.System.InfoAsync(ct)).Swarm.NodeAddr;
-            Console.WriteLine($"To add a {parse.GetValue(role)} to this swarm, run the following command:\n\n    flotilla swarm join --token {value} {address}:2377\n");
+            var address = JoinAddress((await client.System.InfoAsync(ct)).Swarm);
+            Console.WriteLine($"To add a {parse.GetValue(role)} to this swarm, run the following command:\n\n    flotilla swarm join --token {value} {address}\n");
             return 0;
         });
         return command;
@@ -506,6 +506,9 @@ public static class SwarmCommands
         });
         return command;
     }
+
+    /// <summary>The manager a join command names: this node when it is one (listed first), with its swarm port.</summary>
+    private static string JoinAddress(SwarmLocalInfo info) => info.RemoteManagers.FirstOrDefault()?.Addr ?? $"{info.NodeAddr}:2377";
 
     private static string Title(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 }

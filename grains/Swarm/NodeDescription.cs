@@ -10,4 +10,5 @@ public sealed record NodeDescription(
     [property: Id(4)] string[] Runtimes,
     [property: Id(5)] string Os = "linux",
     [property: Id(6)] string Architecture = "x86_64",
-    [property: Id(7)] string EngineVersion = "");
+    [property: Id(7)] string EngineVersion = "",
+    [property: Id(8)] int SwarmPort = 2377);

@@ -108,6 +108,10 @@ public static class SystemEndpoints
                 info.Nodes = nodes.Count;
                 info.Managers = nodes.Count(n => n.Record.Role == Flotilla.Grains.Swarm.NodeRole.Manager);
                 info.Cluster = new SwarmClusterInfo { ID = cluster.ClusterId, CreatedAt = cluster.CreatedAt };
+                // This node first: a join command printed here names the manager the user is talking to.
+                info.RemoteManagers = [.. nodes.Where(n => n.Record.Role == Flotilla.Grains.Swarm.NodeRole.Manager)
+                    .OrderBy(n => n.Name != swarm.NodeName)
+                    .Select(n => new RemoteManager { NodeID = n.Record.Id, Addr = $"{n.Record.Description.Address}:{n.Record.Description.SwarmPort}" })];
             }
         }
         catch (Exception e)

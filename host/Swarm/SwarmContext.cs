@@ -4,7 +4,7 @@ using Flotilla.Grains.Swarm;
 namespace Flotilla.Host.Swarm;
 
 /// <summary>This node's place in a swarm, for the API: whether it is in one, and whether it may manage it.</summary>
-public sealed class SwarmContext(SwarmConfig? config, IGrainFactory grains, Flotilla.Grains.Local.NodeContext node)
+public sealed class SwarmContext(SwarmConfig? config, IGrainFactory grains, Flotilla.Grains.Local.NodeContext node, int swarmPort)
 {
     public SwarmConfig? Config => config;
 
@@ -36,5 +36,6 @@ public sealed class SwarmContext(SwarmConfig? config, IGrainFactory grains, Flot
         Environment.ProcessorCount,
         GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
         [.. runtimes],
-        EngineVersion: typeof(SwarmContext).Assembly.GetName().Version?.ToString(3) ?? "");
+        EngineVersion: typeof(SwarmContext).Assembly.GetName().Version?.ToString(3) ?? "",
+        SwarmPort: swarmPort);
 }

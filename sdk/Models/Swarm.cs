@@ -58,6 +58,14 @@ public sealed class SwarmLocalInfo
     public int Nodes { get; set; }
     public int Managers { get; set; }
     public SwarmClusterInfo? Cluster { get; set; }
+    /// <summary>Where nodes join: each manager's address and swarm port.</summary>
+    public List<RemoteManager> RemoteManagers { get; set; } = [];
+}
+
+public sealed class RemoteManager
+{
+    public string NodeID { get; set; } = "";
+    public string Addr { get; set; } = "";
 }
 
 public sealed class SwarmClusterInfo

@@ -32,6 +32,8 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         Assert.NotEqual(0, refused.ExitCode);
         Assert.Contains("another swarm", refused.Stderr);
         var token = (await cluster.Manager.CliAsync("swarm", "join-token", "-q", "worker")).Stdout.Trim();
+        var joinCommand = await cluster.Manager.CliAsync("swarm", "join-token", "worker");
+        Assert.Contains($"flotilla swarm join --token {token} {cluster.ManagerAddress}", joinCommand.Stdout);
         var wrong = await stranger.CliAsync("swarm", "join", "--token", token[..^5] + "zzzzz", cluster.ManagerAddress);
         Assert.NotEqual(0, wrong.ExitCode);
         Assert.Contains("not valid", wrong.Stderr);
