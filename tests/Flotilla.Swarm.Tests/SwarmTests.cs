@@ -82,6 +82,59 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
     }
 
     [Fact]
+    public async Task ANodeCutOffFromTheNetworkKeepsItsContainersUntilItReturnsAndTheSwarmMovesItsTasks()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "cut", "--replicas", "6", "--restart-delay", "0s",
+            "--stop-grace-period", "1s", "busybox", "sleep", "3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var ids = await cluster.NodeIdsAsync();
+        var isolated = cluster.Nodes[2];
+        try
+        {
+            await cluster.WaitForTasksAsync("cut", t => SwarmCluster.Running(t).Count == 6, Converge);
+            var kept = await cluster.RunningContainersAsync(2, "cut");
+            Assert.True(kept > 0, "the third node runs some of the tasks");
+
+            // Pull the third node's cable (its veth on the test bridge): its process lives on, unreachable.
+            Assert.Equal(0, (await cluster.Network.SetLinkAsync(3, false)).ExitCode);
+            await cluster.WaitForTasksAsync("cut", t =>
+                SwarmCluster.Running(t).Count == 6 && SwarmCluster.Running(t).All(x => ids[x.NodeID] != isolated.Name), Converge);
+            Assert.Equal(kept, await cluster.RunningContainersAsync(2, "cut"));
+
+            // Back on the network: the swarm evicted it meanwhile, so it rejoins and stops what moved away.
+            Assert.Equal(0, (await cluster.Network.SetLinkAsync(3, true)).ExitCode);
+            await WaitAsync(async () => await SafeRunningContainersAsync(2, "cut") == 0, "the reconnected node to stop its moved tasks");
+            await cluster.WaitSteadyAsync();
+            var total = 0;
+            for (var i = 0; i < SwarmCluster.Size; i++)
+            {
+                total += await cluster.RunningContainersAsync(i, "cut");
+            }
+
+            Assert.Equal(6, total);
+        }
+        finally
+        {
+            await cluster.Network.SetLinkAsync(3, true);
+            await cluster.WaitSteadyAsync();
+            await cluster.Manager.CliAsync("service", "rm", "cut");
+        }
+    }
+
+    /// <summary>-1 while the node's API is away (it restarts itself when it rejoins).</summary>
+    private async Task<int> SafeRunningContainersAsync(int index, string service)
+    {
+        try
+        {
+            return await cluster.RunningContainersAsync(index, service);
+        }
+        catch (Exception e) when (e is DaemonUnavailableException or HttpRequestException or FlotillaApiException)
+        {
+            return -1;
+        }
+    }
+
+    [Fact]
     public async Task DrainingANodeMovesItsTasksAway()
     {
         var created = await cluster.Manager.CliAsync("service", "create", "--name", "drained", "--replicas", "3", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
