@@ -43,6 +43,8 @@ public static class Daemon
             Directory.CreateDirectory(options.RunRoot);
             builder.Host.UseSerilog();
             var app = Build(builder, options);
+            // Registry settings are read when first needed; a mistake in them should stop the daemon now instead.
+            app.Services.GetRequiredService<Flotilla.Registry.RegistryTransport>();
             await app.RunAsync();
             return 0;
         }

@@ -29,8 +29,7 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
     {
         progress ??= new Progress<TransferProgress>();
         var repository = reference.Path;
-        var client = transport.Open(reference.Domain, credentials, [RegistryClient.PullScope(repository)]);
-        var manifest = await client.GetManifestAsync(repository, reference.Digest ?? reference.Tag!, ct);
+        var (client, manifest) = await GetManifestAsync(reference, credentials, ct);
         progress.Report(new TransferProgress(reference.Digest ?? reference.Tag, $"Pulling from {reference.FamiliarRepository}"));
         var topDigest = manifest.Digest;
         manifest = await PickPlatformAsync(client, repository, manifest, platform, ct);
@@ -90,6 +89,27 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
             ? $"Status: Image is up to date for {reference.Familiar}"
             : $"Status: Downloaded newer image for {reference.Familiar}"));
         return record;
+    }
+
+    /// <summary>The manifest from the first mirror that has it, else from the registry; the pull stays with that one.</summary>
+    private async Task<(RegistryClient, FetchedManifest)> GetManifestAsync(ImageReference reference, RegistryCredentials? credentials, CancellationToken ct)
+    {
+        var repository = reference.Path;
+        string[] scopes = [RegistryClient.PullScope(repository)];
+        foreach (var mirror in transport.OpenMirrors(reference.Domain, scopes))
+        {
+            try
+            {
+                return (mirror, await mirror.GetManifestAsync(repository, reference.Digest ?? reference.Tag!, ct));
+            }
+            catch (RegistryException e)
+            {
+                logger.LogWarning("Mirror {Mirror} of {Registry} cannot serve {Reference}, trying the next: {Reason}", mirror.BaseUri, reference.Domain, reference, e.Message);
+            }
+        }
+
+        var client = transport.Open(reference.Domain, credentials, scopes);
+        return (client, await client.GetManifestAsync(repository, reference.Digest ?? reference.Tag!, ct));
     }
 
     private async Task PullLayerAsync(RegistryClient client, string repository, ImageIngest ingest, Descriptor layer, string diffId,

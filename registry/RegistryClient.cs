@@ -24,13 +24,13 @@ public sealed class RegistryClient
     private readonly SemaphoreSlim _authenticating = new(1, 1);
     private AuthenticationHeaderValue? _authorization;
 
-    internal RegistryClient(RegistryTransport transport, string domain, RegistryCredentials? credentials, IEnumerable<string> scopes)
+    internal RegistryClient(RegistryTransport transport, string domain, Uri baseUri, RegistryCredentials? credentials, IEnumerable<string> scopes)
     {
         _transport = transport;
         Domain = domain;
         _credentials = credentials is { IsEmpty: false } ? credentials : null;
         _scopes = [.. scopes];
-        BaseUri = transport.BaseUri(domain);
+        BaseUri = baseUri;
         if (_credentials?.RegistryToken is { Length: > 0 } token)
         {
             _authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -9,6 +9,13 @@ public sealed record RegistryOptions
     /// </summary>
     public IReadOnlyCollection<string> InsecureRegistries { get; init; } = [];
 
+    /// <summary>
+    /// Pull-through mirrors per registry (docker.io → its mirrors), tried in order before the registry itself; a
+    /// mirror that lacks the image or fails is skipped. Each is a full URL, so a plain-HTTP mirror is one configured
+    /// as http://. Pushes always go to the registry itself.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<Uri>> Mirrors { get; init; } = new Dictionary<string, IReadOnlyList<Uri>>();
+
     /// <summary>How long a registry may take to answer a request, or to send the next bytes of a body.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

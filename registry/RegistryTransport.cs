@@ -61,7 +61,12 @@ public sealed class RegistryTransport : IDisposable
 
     /// <summary>A client for one registry, authenticating with <paramref name="credentials"/> for the given scopes.</summary>
     public RegistryClient Open(string domain, RegistryCredentials? credentials, IEnumerable<string> scopes) =>
-        new(this, domain, credentials, scopes);
+        new(this, domain, BaseUri(domain), credentials, scopes);
+
+    /// <summary>Clients for the registry's mirrors (anonymous: credentials belong to the registry), in order.</summary>
+    public IEnumerable<RegistryClient> OpenMirrors(string domain, IEnumerable<string> scopes) =>
+        (Options.Mirrors.TryGetValue(domain, out var mirrors) ? mirrors : [])
+        .Select(uri => new RegistryClient(this, uri.Authority, uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/"), null, scopes));
 
     public void Dispose() => Http.Dispose();
 }

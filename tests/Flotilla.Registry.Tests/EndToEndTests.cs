@@ -56,6 +56,30 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public async Task A_configured_mirror_serves_pulls_and_a_mirror_without_the_image_falls_back_to_the_registry()
+    {
+        await using var upstream = await DockerRegistry.StartAsync();
+        await using var mirror = await DockerRegistry.StartAsync();
+        await using var source = await Daemon.StartAsync();
+        await source.ImportBusyboxAsync();
+        // Only the mirror has "onlymirrored"; only the registry itself has "upstream".
+        Ok(await source.CliAsync("tag", "busybox:latest", $"{mirror.Host}/m/onlymirrored:1"));
+        Ok(await source.CliAsync("push", $"{mirror.Host}/m/onlymirrored:1"));
+        Ok(await source.CliAsync("tag", "busybox:latest", $"{upstream.Host}/m/upstream:1"));
+        Ok(await source.CliAsync("push", $"{upstream.Host}/m/upstream:1"));
+
+        await using var node = await Daemon.StartAsync("--Registry:mirrors", $"{upstream.Host}=http://127.0.0.1:9,http://{mirror.Host}");
+        var fromMirror = await node.CliAsync("run", "--rm", $"{upstream.Host}/m/onlymirrored:1", "echo", "mirrored");
+        Assert.True(fromMirror.ExitCode == 0, fromMirror + await node.ReadLogAsync());
+        Assert.Equal("mirrored\n", fromMirror.Stdout);
+        Ok(await node.CliAsync("pull", $"{upstream.Host}/m/upstream:1"));
+        Assert.Contains("cannot serve", await node.ReadLogAsync());
+
+        var misconfigured = await Assert.ThrowsAsync<InvalidOperationException>(() => Daemon.StartAsync("--Registry:mirrors", $"{upstream.Host}=ftp://nowhere"));
+        Assert.Contains("'ftp://nowhere' (a mirror of 127.0.0.1:", misconfigured.Message);
+    }
+
+    [Fact]
     public async Task Login_stores_credentials_readable_by_root_only_and_push_and_pull_use_them()
     {
         await using var registry = await DockerRegistry.StartAsync("carol", "pa55word");
