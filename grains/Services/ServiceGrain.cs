@@ -20,6 +20,7 @@ public sealed class ServiceGrain(
 
     private DateTimeOffset _wakeAt = DateTimeOffset.MaxValue;
     private IGrainTimer? _timer;
+    private IGrainTimer? _soon;
 
     public override async Task OnActivateAsync(CancellationToken ct)
     {
@@ -130,15 +131,16 @@ public sealed class ServiceGrain(
         return [.. records.Where(r => r is not null).Select(r => r!).OrderBy(r => r.Slot).ThenBy(r => r.Node).ThenByDescending(r => r.CreatedAt)];
     }
 
-    public async Task TaskChangedAsync(TaskRecord task)
+    public Task TaskChangedAsync(TaskRecord task)
     {
         if (S.Spec is null || !S.Tasks.TryGetValue(task.Id, out var known) || known.Version > task.Version)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         S.Tasks[task.Id] = task with { Template = null, SpecVersion = Math.Max(known.SpecVersion, task.SpecVersion) };
-        await ReconcileNowAsync();
+        ReconcileSoon();
+        return Task.CompletedTask;
     }
 
     public Task ReconcileAsync() => S.Spec is null ? Task.CompletedTask : ReconcileNowAsync();
@@ -154,6 +156,21 @@ public sealed class ServiceGrain(
             }
         }, new GrainTimerCreationOptions(Tick, Tick) { KeepAlive = true });
 
+    /// <summary>
+    /// Task reports come in bursts (containers of a node ending together, a batch starting): one reconcile a few
+    /// milliseconds later answers the whole burst, where one per report would queue a round of writes each.
+    /// </summary>
+    private void ReconcileSoon() =>
+        _soon ??= this.RegisterGrainTimer(async () =>
+        {
+            _soon?.Dispose();
+            _soon = null;
+            if (S.Spec is not null)
+            {
+                await ReconcileNowAsync();
+            }
+        }, new GrainTimerCreationOptions(TimeSpan.FromMilliseconds(20), Timeout.InfiniteTimeSpan));
+
     private async Task ReconcileNowAsync()
     {
         var nodes = await GrainFactory.GetGrain<INodeRegistryGrain>("nodes").ListAsync();
@@ -161,28 +178,27 @@ public sealed class ServiceGrain(
         var plan = ServicePlanner.Plan(new ServicePlanner.Input(S.Spec!, S.Version, S.Tasks.Values, nodes, now, S.Update, S.LastBatchAt));
         _wakeAt = plan.WakeAfter is { } after ? now + after : now + TimeSpan.FromSeconds(5);
 
+        // Each task is its own grain with its own stored state: tell them all at once, not one write after another.
+        await Task.WhenAll(plan.Orphan.Select(o => TaskOf(o.TaskId).OrphanAsync(o.Reason)));
         foreach (var (taskId, reason) in plan.Orphan)
         {
-            await TaskOf(taskId).OrphanAsync(reason);
             S.Tasks[taskId] = S.Tasks[taskId] with { State = TaskState.Orphaned, Message = reason, UpdatedAt = now };
         }
 
-        foreach (var taskId in plan.Shutdown.Distinct())
+        var shutdown = plan.Shutdown.Distinct().ToList();
+        await Task.WhenAll(shutdown.Select(id => TaskOf(id).ShutdownAsync()));
+        foreach (var taskId in shutdown)
         {
-            await TaskOf(taskId).ShutdownAsync();
             S.Tasks[taskId] = S.Tasks[taskId] with { DesiredState = TaskState.Shutdown, UpdatedAt = now };
         }
 
-        var created = new List<TaskRecord>();
-        foreach (var (slot, node) in plan.Create)
-        {
-            var task = new TaskRecord
+        var created = plan.Create.Select(c => new TaskRecord
             {
                 Id = SwarmIds.New(),
                 ServiceId = Id,
                 ServiceName = S.Spec!.Name,
-                Slot = slot,
-                Node = node,
+                Slot = c.Slot,
+                Node = c.Node,
                 SpecVersion = S.Version,
                 Template = S.Spec.Task,
                 State = TaskState.New,
@@ -190,10 +206,11 @@ public sealed class ServiceGrain(
                 CreatedAt = now,
                 UpdatedAt = now,
                 Version = 1,
-            };
-            await TaskOf(task.Id).CreateAsync(task);
+            }).ToList();
+        await Task.WhenAll(created.Select(task => TaskOf(task.Id).CreateAsync(task)));
+        foreach (var task in created)
+        {
             S.Tasks[task.Id] = task with { Template = null };
-            created.Add(task);
         }
 
         await PlacePendingAsync();
@@ -243,8 +260,9 @@ public sealed class ServiceGrain(
             S.Tasks[task.Id] = decision.Node is null
                 ? task with { State = TaskState.Pending, Message = decision.Message }
                 : task with { State = TaskState.Assigned, Node = decision.Node, Message = "assigned" };
-            await TaskOf(task.Id).AssignAsync(decision.Node, decision.NodeId, decision.Message);
         }
+
+        await Task.WhenAll(decisions.Select(d => TaskOf(d.TaskId).AssignAsync(d.Node, d.NodeId, d.Message)));
     }
 
     private async Task StartRollbackAsync(string reason)
@@ -268,9 +286,9 @@ public sealed class ServiceGrain(
             .GroupBy(t => t.Slot > 0 ? t.Slot.ToString() : t.Node ?? "")
             .SelectMany(g => g.OrderByDescending(t => t.UpdatedAt).Skip(HistoryPerSlot))
             .ToList();
+        await Task.WhenAll(old.Select(task => TaskOf(task.Id).DeleteAsync()));
         foreach (var task in old)
         {
-            await TaskOf(task.Id).DeleteAsync();
             S.Tasks.Remove(task.Id);
         }
     }
