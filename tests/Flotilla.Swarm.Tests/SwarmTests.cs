@@ -177,6 +177,52 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
     }
 
     [Fact]
+    public async Task NodesArePromotedAndDemotedAndAReadyNodeIsNotRemoved()
+    {
+        var second = cluster.Nodes[1];
+        var promoted = await cluster.Manager.CliAsync("node", "promote", second.Name);
+        Assert.True(promoted.ExitCode == 0, promoted.ToString());
+        try
+        {
+            await WaitAsync(async () => (await second.CliAsync("service", "ls")).ExitCode == 0, "the promoted node to manage the swarm");
+            using var client = cluster.Client(1);
+            Assert.Equal(2, (await client.Nodes.ListAsync()).Count(n => n.Spec.Role == "manager"));
+        }
+        finally
+        {
+            var demoted = await cluster.Manager.CliAsync("node", "demote", second.Name);
+            Assert.True(demoted.ExitCode == 0, demoted.ToString());
+        }
+
+        await WaitAsync(async () => (await second.CliAsync("service", "ls")).Stderr.Contains("not a swarm manager"), "the demoted node to be refused");
+        var alone = await cluster.Manager.CliAsync("node", "demote", cluster.Manager.Name);
+        Assert.NotEqual(0, alone.ExitCode);
+        Assert.Contains("last manager", alone.Stderr);
+
+        var removeReady = await cluster.Manager.CliAsync("node", "rm", cluster.Nodes[2].Name);
+        Assert.NotEqual(0, removeReady.ExitCode);
+        Assert.Contains("is not down", removeReady.Stderr);
+        using var manager = cluster.Client();
+        Assert.Equal(SwarmCluster.Size, (await manager.Nodes.ListAsync()).Count);
+    }
+
+    [Fact]
+    public async Task AServiceReservingMoreThanAnyNodeHasWaitsWithTheReason()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "greedy", "--reserve-memory", "64t", "busybox", "sleep", "60");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            var pending = await cluster.WaitForTasksAsync("greedy", t => t.Any(x => x.Status.State == "pending"), Converge);
+            Assert.Contains("insufficient resources: memory", pending[0].Status.Message);
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "greedy");
+        }
+    }
+
+    [Fact]
     public async Task BadServicesGetClearErrors()
     {
         var negative = await cluster.Manager.CliAsync("service", "create", "--name", "neg", "--replicas", "-1", "busybox", "true");
