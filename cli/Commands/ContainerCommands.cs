@@ -83,9 +83,41 @@ public static class ContainerCommands
             (client, id, parse, ct) => client.Containers.StopAsync(id, parse.GetValue(time), ct), time);
     }
 
-    private static Command Start() =>
-        Cli.ForEach("start", "Start one or more created or stopped containers", "containers",
-            (client, id, parse, ct) => client.Containers.StartAsync(id, ct));
+    private static Command Start()
+    {
+        var attach = new Option<bool>("--attach", "-a") { Description = "Attach STDOUT/STDERR and forward signals" };
+        var interactive = new Option<bool>("--interactive", "-i") { Description = "Attach container's STDIN" };
+        var targets = new Argument<string[]>("containers") { Arity = ArgumentArity.OneOrMore };
+        var command = Cli.Verb("start", "Start one or more created or stopped containers", attach, interactive, targets);
+        command.SetAction(async (parse, ct) =>
+        {
+            using var client = Cli.Client(parse);
+            var ids = parse.GetValue(targets)!;
+            if (!parse.GetValue(attach) && !parse.GetValue(interactive))
+            {
+                return await Cli.EachAsync(ids, async id =>
+                {
+                    await client.Containers.StartAsync(id, ct);
+                    Console.WriteLine(id);
+                });
+            }
+
+            if (ids.Length > 1)
+            {
+                Console.Error.WriteLine("flotilla: you cannot start and attach multiple containers at once");
+                return 1;
+            }
+
+            // Like run: output streams live, signals go to the container, the exit code is the container's.
+            var container = await client.Containers.InspectAsync(ids[0], ct);
+            using var signals = new SignalProxy(client, container.Id);
+            await using var stdout = Console.OpenStandardOutput();
+            await using var stderr = Console.OpenStandardError();
+            var stdin = parse.GetValue(interactive) && container.Config.OpenStdin ? Console.OpenStandardInput() : null;
+            return await client.Containers.StartAttachedAsync(container.Id, container.HostConfig.AutoRemove, container.Config.Tty, stdout, stderr, stdin, ct);
+        });
+        return command;
+    }
 
     private static Command Restart()
     {

@@ -169,7 +169,8 @@ public static class ContainerEndpoints
 
         switch (record.Status)
         {
-            case ContainerLifecycle.Created:
+            // Not started yet, or ended and about to be started again (docker start -a attaches first).
+            case ContainerLifecycle.Created or ContainerLifecycle.Exited:
             {
                 using var subscription = hub.Subscribe(record.Id);
                 var connection = await Hijack.AcceptAsync(context, record.Tty, wantStdin);
@@ -192,7 +193,7 @@ public static class ContainerEndpoints
             }
 
             default:
-                // Nothing will ever come: answer and close, as docker does for a stopped container.
+                // Nothing will ever come: answer and close, as docker does for a container on its way out.
                 await using (await Hijack.AcceptAsync(context, record.Tty, stdin: false))
                 {
                 }

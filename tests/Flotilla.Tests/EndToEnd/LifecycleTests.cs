@@ -121,6 +121,12 @@ public sealed class LifecycleTests(SharedDaemon shared)
             Assert.Equal("3\n", (await D.CliAsync("wait", name)).Stdout);
             // The second run saw the first one's file; the log holds both runs.
             Assert.Equal("run\nrun\nx\n", (await D.CliAsync("logs", name)).Stdout);
+
+            // start -a streams this run's output and ends with its exit code, as docker's does.
+            var attached = await D.CliAsync("start", "-a", name);
+            Assert.Equal(3, attached.ExitCode);
+            Assert.Equal("run\nx\nx\n", attached.Stdout);
+            Assert.Contains("cannot start and attach multiple", (await D.CliAsync("start", "-a", name, name)).Stderr);
         }
         finally
         {
