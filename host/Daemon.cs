@@ -131,7 +131,7 @@ public static class Daemon
         PrepareSocket(options.Socket);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.ListenUnixSocket(options.Socket, listen => listen.Use(HalfCloseConnection.Middleware));
+            k.ListenUnixSocket(options.Socket, listen => listen.Use(HalfCloseConnection.Middleware).Use(UpgradeWithBody.Middleware));
             if (swarm is not null)
             {
                 // Other nodes join through this port: it answers only the admission call (see SwarmEndpoints).

@@ -173,7 +173,7 @@ public static class ContainerEndpoints
             case ContainerLifecycle.Created or ContainerLifecycle.Exited:
             {
                 using var subscription = hub.Subscribe(record.Id);
-                var connection = await Hijack.AcceptAsync(context, record.Tty, wantStdin);
+                var connection = await Hijack.AcceptAsync(context, record.Tty);
                 await using var _ = connection;
                 var stdin = wantStdin ? PumpStdinAsync(connection, () => subscription.StreamsAsync(ct), ct) : Task.CompletedTask;
                 await ForwardAsync(subscription.Output.ReadAllAsync(ct), connection, record.Tty, wantStdout, wantStderr);
@@ -184,7 +184,7 @@ public static class ContainerEndpoints
             case ContainerLifecycle.Running:
             {
                 await using var streams = await plugins.Runtime(record.Runtime).AttachAsync(record.Id, ct);
-                var connection = await Hijack.AcceptAsync(context, record.Tty, wantStdin);
+                var connection = await Hijack.AcceptAsync(context, record.Tty);
                 await using var _ = connection;
                 var stdin = wantStdin ? PumpStdinAsync(connection, () => Task.FromResult(streams), ct) : Task.CompletedTask;
                 await ForwardAsync(streams.ReadOutputAsync(ct), connection, record.Tty, wantStdout, wantStderr);
@@ -194,7 +194,7 @@ public static class ContainerEndpoints
 
             default:
                 // Nothing will ever come: answer and close, as docker does for a container on its way out.
-                await using (await Hijack.AcceptAsync(context, record.Tty, stdin: false))
+                await using (await Hijack.AcceptAsync(context, record.Tty))
                 {
                 }
 

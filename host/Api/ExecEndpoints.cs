@@ -58,7 +58,7 @@ public static class ExecEndpoints
         var ct = CancellationToken.None;
         await using var process = await plugins.Runtime(session.Runtime).ExecAsync(session.ContainerId, session.Spec, ct);
         session.Running = true;
-        var connection = await Hijack.AcceptAsync(context, session.Spec.Tty, session.Spec.OpenStdin);
+        var connection = await Hijack.AcceptAsync(context, session.Spec.Tty);
         await using var _ = connection;
         var stdin = session.Spec.OpenStdin
             ? ContainerEndpoints.PumpStdinAsync(connection, () => Task.FromResult(process.Streams), ct)

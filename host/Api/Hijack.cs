@@ -5,16 +5,15 @@ namespace Flotilla.Host.Api;
 /// <summary>
 /// Takes over an HTTP connection for a raw bidirectional stream, as docker's attach and exec do: "101 Switching
 /// Protocols" with "Upgrade: tcp" when the client asked for an upgrade, otherwise a streamed 200 response.
-/// With <c>stdin</c> the client may half-close the connection when its input ends and still read the output.
+/// The client may half-close the connection (its input ended, or it had none) and still read the output.
 /// </summary>
 public static class Hijack
 {
-    public static async Task<Stream> AcceptAsync(HttpContext context, bool tty, bool stdin)
+    public static async Task<Stream> AcceptAsync(HttpContext context, bool tty)
     {
-        if (stdin)
-        {
-            context.Features.Get<HalfCloseConnection.IHalfCloseFeature>()?.Allow();
-        }
+        // docker's CLI half-closes at once when it has no input to send (CloseWrite after copying nothing), and
+        // reads on: the output must outlive the client's end of the connection either way.
+        context.Features.Get<HalfCloseConnection.IHalfCloseFeature>()?.Allow();
 
         var contentType = tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
