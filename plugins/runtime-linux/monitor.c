@@ -262,12 +262,14 @@ static int listen_unix(const char *path, int type)
     return fd;
 }
 
-/* The runtime's own error, from its log (JSON lines); the daemon picks the message out. */
+/* The runtime's own error, from the end of its log (JSON lines); the daemon picks the last message out. */
 static void report_runtime_failure(int status)
 {
     char text[3000] = "";
     int fd = open(opt.runtime_log, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
+        off_t size = lseek(fd, 0, SEEK_END);
+        lseek(fd, size > (off_t)sizeof text - 1 ? size - (off_t)(sizeof text - 1) : 0, SEEK_SET);
         ssize_t n = read(fd, text, sizeof text - 1);
         text[n > 0 ? n : 0] = 0;
         close(fd);
@@ -464,6 +466,9 @@ int main(int argc, char **argv)
     }
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
         fail("become a subreaper");
+    }
+    if (chdir("/") < 0) {
+        fail("chdir /"); /* hold no directory of the daemon's busy */
     }
     char text[64];
     snprintf(text, sizeof text, "%d", getpid());
