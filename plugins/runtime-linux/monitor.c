@@ -9,14 +9,15 @@
  *     and sends them live to the clients of its attach socket (unix SOCK_SEQPACKET; each message is one byte,
  *     2 stdout or 3 stderr, then the data); what clients send goes to the container's stdin (--stdin), and a
  *     client that ends its input closes it;
- *   - with --wait-attach, starts the container only once the first client is connected, so that client misses no
- *     output (docker's attach-before-start);
+ *   - with --wait-attach, reads no output before the first client is connected, so that client misses none
+ *     (docker's attach-before-start); the container starts meanwhile, and the pipes hold what it writes;
  *   - with --tty, receives the pseudo-terminal from the runtime on a console socket and serves it as stdout;
  *   - writes the exit code (128+N for signal N) to --exit-file, an OOM mark to --oom-file when the container's
  *     memory cgroup counted an OOM kill, then --exit-notify (which the daemon watches with inotify).
  *
  * Sync pipe, one line per report: "attach" (the attach socket listens: connect now; with --wait-attach only),
- * then "pid N" (the container runs) or "error MESSAGE" (the runtime failed; its log, flattened to one line).
+ * then "pid N" (the container runs) or "error MESSAGE" (the runtime failed; its log, flattened to one line). A
+ * daemon that closes the pipe before it has connected is gone: output is then read (and logged) without waiting.
  *
  * With --mount-ns FILE the runtime runs in that mount namespace (the plugin's, on a hybrid cgroup host); the
  * monitor itself stays in the host's. Built static (gcc -static): nothing to load at each start.
@@ -57,7 +58,7 @@ struct client {
 };
 
 static struct client clients[MAX_CLIENTS];
-static int log_fd = -1, stdin_fd = -1, listen_fd = -1, console_fd = -1;
+static int log_fd = -1, stdin_fd = -1, listen_fd = -1, console_fd = -1, attached = 0;
 static int out_fd[2] = {-1, -1}; /* stdout (or the terminal), stderr */
 static char console_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
@@ -195,6 +196,7 @@ static void accept_client(void)
             setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
             clients[i].fd = fd;
             clients[i].input_done = 0;
+            attached = 1;
             return;
         }
     }
@@ -387,28 +389,6 @@ static int oom_killed(void)
     return at && atol(at + strlen("oom_kill ")) > 0;
 }
 
-static void wait_for_attach(void)
-{
-    report("attach");
-    struct pollfd fds[2] = {{.fd = listen_fd, .events = POLLIN}, {.fd = SYNC_FD, .events = 0}};
-    while (1) {
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            fail("poll");
-        }
-        if (fds[1].revents & (POLLERR | POLLHUP)) {
-            errno = EPIPE;
-            fail("the daemon left before attaching"); /* nothing ran; nobody is there to read this */
-        }
-        if (fds[0].revents & POLLIN) {
-            accept_client();
-            return;
-        }
-    }
-}
-
 static void parse_args(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -499,8 +479,10 @@ int main(int argc, char **argv)
         fail("signalfd");
     }
 
+    /* Whether output waits for the daemon's attach: until its first client, or until the daemon closes the pipe. */
+    int holding = opt.wait_attach, sync_open = 1;
     if (opt.wait_attach) {
-        wait_for_attach();
+        report("attach");
     }
     unlink(opt.runtime_log); /* the runtime appends; a failure must report this run's error only */
     pid_t runtime = start_runtime();
@@ -513,15 +495,16 @@ int main(int argc, char **argv)
     struct timespec exited_at = {0};
 
     while (1) {
-        struct pollfd fds[5 + MAX_CLIENTS];
+        struct pollfd fds[6 + MAX_CLIENTS];
         int n = 0;
         fds[n++] = (struct pollfd){.fd = signal_fd, .events = POLLIN};
         fds[n++] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
         fds[n++] = (struct pollfd){.fd = console_fd, .events = POLLIN};
-        /* Output is read once the runtime has succeeded: what it says on stderr when it fails is not the
-           container's, and the pipes hold what the container writes until then. */
-        fds[n++] = (struct pollfd){.fd = runtime ? -1 : out_fd[0], .events = POLLIN};
-        fds[n++] = (struct pollfd){.fd = runtime ? -1 : out_fd[1], .events = POLLIN};
+        /* Output is read once the runtime has succeeded (what it says on stderr when it fails is not the
+           container's) and the daemon has attached; the pipes hold what the container writes until then. */
+        fds[n++] = (struct pollfd){.fd = runtime || holding ? -1 : out_fd[0], .events = POLLIN};
+        fds[n++] = (struct pollfd){.fd = runtime || holding ? -1 : out_fd[1], .events = POLLIN};
+        fds[n++] = (struct pollfd){.fd = sync_open ? SYNC_FD : -1, .events = 0};
         for (int i = 0; i < MAX_CLIENTS; i++) {
             fds[n++] = (struct pollfd){.fd = clients[i].fd, .events = clients[i].input_done ? 0 : POLLIN};
         }
@@ -530,7 +513,7 @@ int main(int argc, char **argv)
             break;
         }
         int timeout = -1;
-        if (exited) {
+        if (exited && !holding) {
             /* Output still open after the container ended: something it left holds it; stop waiting after 2 s. */
             struct timespec now;
             clock_gettime(CLOCK_MONOTONIC, &now);
@@ -566,7 +549,10 @@ int main(int argc, char **argv)
                         return 1;
                     }
                     report("pid %d", container);
-                    close(SYNC_FD);
+                    if (!holding) {
+                        close(SYNC_FD);
+                        sync_open = 0;
+                    }
                     for (int i = 0; i < reaped_count; i++) {
                         if (reaped[i] == container) {
                             status = reaped_status[i];
@@ -588,6 +574,16 @@ int main(int argc, char **argv)
         }
         if (fds[1].revents & POLLIN) {
             accept_client();
+        }
+        if (holding && (attached || (fds[5].revents & (POLLERR | POLLHUP)))) {
+            holding = 0;
+            if (exited) {
+                clock_gettime(CLOCK_MONOTONIC, &exited_at); /* the drain below starts now */
+            }
+        }
+        if (sync_open && !holding && !runtime) {
+            close(SYNC_FD);
+            sync_open = 0;
         }
         if (fds[2].revents & POLLIN) {
             receive_terminal();
@@ -612,7 +608,7 @@ int main(int argc, char **argv)
             if (clients[i].fd < 0) {
                 continue;
             }
-            short revents = fds[5 + i].revents;
+            short revents = fds[6 + i].revents;
             if (revents & POLLIN) {
                 read_client(i);
             } else if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
