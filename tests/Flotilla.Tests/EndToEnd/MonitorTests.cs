@@ -49,6 +49,14 @@ public sealed class MonitorTests(SharedDaemon shared)
     }
 
     [Fact]
+    public async Task A_command_that_is_not_executable_exits_126()
+    {
+        var run = await D.CliAsync("run", "--rm", "busybox", "/etc/passwd");
+        Assert.True(run.ExitCode == 126, run.ToString());
+        Assert.Contains("ermission denied", run.Stderr);
+    }
+
+    [Fact]
     public async Task A_runtime_error_is_reported_once_and_stays_out_of_the_containers_log()
     {
         var name = D.Name + "-norun";
