@@ -5,7 +5,7 @@ using Flotilla.Plugins;
 namespace Flotilla.Runtime.Linux;
 
 /// <summary>
-/// conmon's attach socket: a unix SOCK_SEQPACKET socket whose messages start with one byte naming the stream
+/// The monitor's attach socket (monitor.c; conmon's protocol): a unix SOCK_SEQPACKET socket whose messages start with one byte naming the stream
 /// (2 stdout, 3 stderr); what is written to it goes to the container's stdin.
 /// </summary>
 public sealed class AttachSocketStreams : IContainerStreams

@@ -23,6 +23,15 @@ public sealed record CgroupLayout(CgroupMode Mode, IReadOnlyList<string> Unified
 
     public string Version => Mode == CgroupMode.V2 ? "2" : "1";
 
+    /// <summary>
+    /// Where the kernel counts OOM kills ("oom_kill N") for the cgroup at <paramref name="cgroupPath"/>: memory.events
+    /// on cgroup v2, memory.oom_control in the v1 memory hierarchy (crun and runc use v1 on a hybrid host).
+    /// </summary>
+    public string OomCounterFile(string cgroupPath) =>
+        Mode == CgroupMode.V2
+            ? $"/sys/fs/cgroup{cgroupPath}/memory.events"
+            : $"/sys/fs/cgroup/memory{cgroupPath}/memory.oom_control";
+
     public static CgroupLayout Detect()
     {
         var mounts = MountTable.Read();

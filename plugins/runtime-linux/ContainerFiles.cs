@@ -20,8 +20,9 @@ public sealed class ContainerFiles(string id, string scratch, string rootfsMount
     public string ExitFile => Path.Combine(Persist, "exit");
     public string OomFile => Path.Combine(Persist, "oom");
     public string PidFile => Path.Combine(Scratch, "pidfile");
-    public string ConmonPidFile => Path.Combine(Scratch, "conmon.pid");
-    public string AttachSocket => Path.Combine(Bundle, "attach");
+    public string MonitorPidFile => Path.Combine(Scratch, "monitor.pid");
+    /// <summary>The OCI runtime's own log (JSON lines): its error when it could not run the container.</summary>
+    public string RuntimeLog => Path.Combine(Scratch, "runtime.log");
     public string Hostname => Path.Combine(Scratch, "hostname");
     public string Hosts => Path.Combine(Scratch, "hosts");
     public string ResolvConf => Path.Combine(Scratch, "resolv.conf");

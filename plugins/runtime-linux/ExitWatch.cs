@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace Flotilla.Runtime.Linux;
 
-/// <summary>One inotify watch on conmon's exit directory; waiters hear when a file named after their container appears.</summary>
+/// <summary>One inotify watch on the directory where monitors note exits; waiters hear when a file named after their container appears.</summary>
 public sealed class ExitWatch : IDisposable
 {
     private readonly FileSystemWatcher _watcher;

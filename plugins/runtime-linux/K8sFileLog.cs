@@ -6,7 +6,7 @@ using Flotilla.Plugins;
 namespace Flotilla.Runtime.Linux;
 
 /// <summary>
-/// Reads conmon's k8s-file log: one line per record, "TIME STREAM TAG TEXT", where TIME is RFC 3339 with
+/// Reads the k8s-file log our monitor writes (conmon's format): one line per record, "TIME STREAM TAG TEXT", where TIME is RFC 3339 with
 /// nanoseconds, STREAM stdout|stderr and TAG F (a full line, a newline follows) or P (a partial line).
 /// </summary>
 public static class K8sFileLog
@@ -61,7 +61,7 @@ public static class K8sFileLog
 
             if (finished())
             {
-                // One more read: conmon drains the last output before it writes the exit file.
+                // One more read: the monitor drains the last output before it writes the exit file.
                 if ((n = await file.ReadAsync(buffer, ct)) == 0)
                 {
                     yield break;
@@ -90,7 +90,7 @@ public static class K8sFileLog
         return new LogEntry(time, stream, Encoding.UTF8.GetBytes(data));
     }
 
-    /// <summary>.NET parses at most 7 fractional digits; conmon writes 9.</summary>
+    /// <summary>.NET parses at most 7 fractional digits; the monitor writes 9.</summary>
     private static string SevenDigitFraction(string time)
     {
         var dot = time.IndexOf('.');

@@ -1,94 +1,108 @@
-using System.Text.Json;
 using Flotilla.Plugins;
 
 namespace Flotilla.Runtime.Linux;
 
-// The container's process: conmon launching it, and reading back pid, exit code and OOM marks.
+// The container's process: our monitor launching it, and reading back pid, exit code and OOM marks.
 public sealed partial class LinuxContainerRuntime
 {
     /// <summary>
-    /// Starts conmon, which runs "RUNTIME create" and then supervises the container. It reports on fd 3 (the sync
-    /// pipe) the container's pid once created, or -1 and the runtime's error message.
+    /// Starts the monitor (monitor.c), which runs "RUNTIME run -d" once and then supervises the container. It
+    /// reports on fd 3 (the sync pipe): "attach" when <paramref name="attach"/> (connect now: the container starts
+    /// once we are connected, so we miss none of its output), then the container's pid or the runtime's error.
     /// </summary>
-    private async Task LaunchConmonAsync(string id, ContainerFiles files, bool openStdin, bool tty, CancellationToken ct)
+    private async Task<IContainerStreams?> LaunchMonitorAsync(string id, ContainerFiles files, bool openStdin, bool tty, bool attach, StepTrace trace, CancellationToken ct)
     {
-        foreach (var stale in new[] { files.ExitFile, files.OomFile, files.PidFile, files.ConmonPidFile })
+        foreach (var stale in new[] { files.ExitFile, files.OomFile, files.PidFile, files.MonitorPidFile })
         {
             File.Delete(stale);
         }
 
         List<string> argv =
         [
-            .. _oci.Prefix, _settings.ConmonPath,
-            "--api-version", "1",
-            "-c", id, "-u", CuUuid(id), "-n", id,
-            "-r", _settings.OciRuntimePath,
-            "-b", files.Bundle,
-            "-p", files.PidFile,
-            "-P", files.ConmonPidFile,
-            "-l", "k8s-file:" + files.Log,
-            "--exit-dir", ExitDirectory,
-            "--persist-dir", files.Persist,
-            "--socket-dir-path", SocketDirectory,
-            "--log-level", "warning",
-            "--runtime-arg", "--root", "--runtime-arg", _oci.StateRoot,
+            _settings.MonitorPath,
+            "--runtime", _settings.OciRuntimePath,
+            "--root", _oci.StateRoot,
+            "--id", id,
+            "--bundle", files.Bundle,
+            "--pid-file", files.PidFile,
+            "--monitor-pid-file", files.MonitorPidFile,
+            "--log", files.Log,
+            "--runtime-log", files.RuntimeLog,
+            "--socket", AttachSocketPath(id),
+            "--exit-file", files.ExitFile,
+            "--exit-notify", Path.Combine(ExitDirectory, id),
+            "--oom-file", files.OomFile,
+            "--oom-counter", _cgroups.OomCounterFile(CgroupPath(id)),
         ];
+        if (_mountNamespace is not null)
+        {
+            argv.AddRange(["--mount-ns", _mountNamespace.NamespaceFile]);
+        }
+
         if (openStdin)
         {
-            argv.Add("-i");
+            argv.Add("--stdin");
         }
 
         if (tty)
         {
-            argv.Add("-t");
+            argv.Add("--tty");
         }
 
-        var env = new Dictionary<string, string>
+        if (attach)
         {
-            ["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            ["_OCI_SYNCPIPE"] = "3",
-        };
+            argv.Add("--wait-attach");
+        }
+
+        var env = new Dictionary<string, string> { ["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
         var (pid, sync) = Spawner.SpawnWithSyncPipe(argv, env);
-        _ = Task.Run(() => Spawner.Reap(pid), CancellationToken.None); // conmon's first process exits once it has forked
+        _ = Task.Run(() => Spawner.Reap(pid), CancellationToken.None); // the monitor's first process exits once it has forked
 
-        string report;
-        await using (sync)
-        using (var reader = new StreamReader(sync))
+        IContainerStreams? streams = null;
+        try
         {
-            // One report line: conmon keeps the pipe open for as long as it supervises the container.
-            report = await reader.ReadLineAsync(ct) ?? "";
+            await using (sync)
+            using (var reader = new StreamReader(sync))
+            {
+                var report = MonitorReport.Parse(await reader.ReadLineAsync(ct));
+                if (report.Kind == MonitorReport.ReportKind.Attach)
+                {
+                    trace.Step("monitor listening");
+                    streams = await AttachSocketStreams.ConnectAsync(AttachSocketPath(id), ct);
+                    trace.Step("attach");
+                    report = MonitorReport.Parse(await reader.ReadLineAsync(ct));
+                }
+
+                if (report.Kind != MonitorReport.ReportKind.Started)
+                {
+                    var cleaned = RuntimeErrors.Clean(report.Message);
+                    throw new PluginException($"failed to create the container: {cleaned}",
+                        cleaned.Contains("executable file not found") || cleaned.Contains("permission denied") || cleaned.Contains("No such file")
+                            ? PluginErrorKind.InvalidInput
+                            : PluginErrorKind.Failed);
+                }
+            }
+
+            return streams;
         }
-
-        var (containerPid, message) = ParseSyncReport(report);
-        if (containerPid <= 0)
+        catch
         {
-            var cleaned = RuntimeErrors.Clean(message ?? "conmon exited without reporting (see the daemon log)");
-            throw new PluginException($"failed to create the container: {cleaned}",
-                cleaned.Contains("executable file not found") || cleaned.Contains("permission denied") || cleaned.Contains("No such file")
-                    ? PluginErrorKind.InvalidInput
-                    : PluginErrorKind.Failed);
+            if (streams is not null)
+            {
+                await streams.DisposeAsync();
+            }
+
+            throw;
         }
     }
 
-    /// <summary>conmon writes one JSON object per report: {"data": N, "message": "…"} (api version 1) or {"pid": N}.</summary>
-    private static (int Pid, string? Message) ParseSyncReport(string report)
-    {
-        var line = report.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-        if (line is null)
-        {
-            return (-1, null);
-        }
+    /// <summary>The container's cgroup, as config.json names it, under every hierarchy.</summary>
+    private string CgroupPath(string id) => $"/{_settings.CgroupParent}/{id}";
 
-        using var doc = JsonDocument.Parse(line);
-        var root = doc.RootElement;
-        var value = root.TryGetProperty("data", out var data) ? data.GetInt32() : root.TryGetProperty("pid", out var p) ? p.GetInt32() : -1;
-        return (value, root.TryGetProperty("message", out var m) ? m.GetString() : null);
-    }
+    /// <summary>In a directory of its own with a short name: a socket's path must fit in sun_path (108 bytes).</summary>
+    private string AttachSocketPath(string id) => Path.Combine(SocketDirectory, ShortId(id));
 
-    /// <summary>conmon links SOCKET-DIR/UUID to the bundle, keeping the attach socket's path short enough for sun_path.</summary>
-    private string AttachSocketPath(string id) => Path.Combine(SocketDirectory, CuUuid(id), "attach");
-
-    private static string CuUuid(string id) => id[..Math.Min(16, id.Length)];
+    private static string ShortId(string id) => id[..Math.Min(16, id.Length)];
 
     private static ContainerExit? ReadExit(ContainerFiles files)
     {
@@ -103,8 +117,8 @@ public sealed partial class LinuxContainerRuntime
     private static int? ReadPid(ContainerFiles files) =>
         File.Exists(files.PidFile) && int.TryParse(File.ReadAllText(files.PidFile).Trim(), out var pid) ? pid : null;
 
-    private static int? ReadConmonPid(ContainerFiles files) =>
-        File.Exists(files.ConmonPidFile) && int.TryParse(File.ReadAllText(files.ConmonPidFile).Trim(), out var pid) ? pid : null;
+    private static int? ReadMonitorPid(ContainerFiles files) =>
+        File.Exists(files.MonitorPidFile) && int.TryParse(File.ReadAllText(files.MonitorPidFile).Trim(), out var pid) ? pid : null;
 
     private static DateTimeOffset? StartedAt(ContainerFiles files) =>
         File.Exists(files.PidFile) ? new DateTimeOffset(File.GetLastWriteTimeUtc(files.PidFile)) : null;

@@ -8,7 +8,7 @@ namespace Flotilla.Runtime.Linux;
 
 /// <summary>
 /// Native Linux containers: an OCI bundle per container over an overlayfs root, created and started by crun (or
-/// runc) under conmon, which keeps the process, its log and its exit code while the daemon is away.
+/// runc) under our monitor (monitor.c), which keeps the process, its log and its exit code while the daemon is away.
 /// </summary>
 public sealed partial class LinuxContainerRuntime : IContainerRuntime
 {
@@ -23,11 +23,13 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
     {
         _settings = settings;
         _logger = logs.CreateLogger("runtime-linux");
-        foreach (var binary in new[] { settings.OciRuntimePath, settings.ConmonPath })
+        foreach (var binary in new[] { settings.OciRuntimePath, settings.MonitorPath })
         {
             if (!File.Exists(binary))
             {
-                throw new PluginException($"{binary} is missing: install it (apt-get install {Path.GetFileName(binary)}).", PluginErrorKind.NotSupported);
+                throw new PluginException(binary == settings.MonitorPath
+                    ? $"{binary} is missing: build the plugin with gcc installed (scripts/install-deps, scripts/build)."
+                    : $"{binary} is missing: install it (apt-get install {Path.GetFileName(binary)}).", PluginErrorKind.NotSupported);
             }
         }
 
@@ -74,7 +76,7 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
             new("cgroup version", _cgroups.Version),
             new("cgroup driver", "cgroupfs"),
             new("cgroup mode", _cgroups.Mode.ToString().ToLowerInvariant()),
-            new("monitor", _settings.ConmonPath),
+            new("monitor", _settings.MonitorPath),
         ], warnings);
     }
 
@@ -102,7 +104,7 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
         MountOverlay(spec.Rootfs.Layers, files);
         trace.Step("overlay");
         var config = OciSpecBuilder.Build(spec, files.Rootfs, new OciSpecBuilder.Files(files.Hostname, files.Hosts, files.ResolvConf), user,
-            $"/{_settings.CgroupParent}/{spec.Id}", _cgroups);
+            CgroupPath(spec.Id), _cgroups);
         await File.WriteAllTextAsync(files.Config, config.ToJsonString(), ct);
         trace.Step("config.json");
         trace.Done();
@@ -118,7 +120,7 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
             throw new PluginException($"container {id}'s root filesystem is no longer mounted; remove the container and run a new one.", PluginErrorKind.Conflict);
         }
 
-        if (File.Exists(files.ConmonPidFile))
+        if (File.Exists(files.MonitorPidFile))
         {
             await ClearPreviousRunAsync(id, files, ct);
         }
@@ -126,36 +128,15 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
         var config = JsonNode.Parse(await File.ReadAllTextAsync(files.Config, ct))!;
         var tty = config["process"]?["terminal"]?.GetValue<bool>() ?? false;
         trace.Step("checks");
-        await LaunchConmonAsync(id, files, File.Exists(Path.Combine(files.Scratch, "stdin")), tty, ct);
-        trace.Step($"conmon+{_settings.OciRuntime} create");
-        IContainerStreams? streams = null;
-        try
-        {
-            if (attach)
-            {
-                streams = await AttachSocketStreams.ConnectAsync(AttachSocketPath(id), ct);
-                trace.Step("attach");
-            }
-
-            await _oci.RunAsync(ct, "start", id);
-            trace.Step($"{_settings.OciRuntime} start");
-            trace.Done();
-            return streams;
-        }
-        catch
-        {
-            if (streams is not null)
-            {
-                await streams.DisposeAsync();
-            }
-
-            throw;
-        }
+        var streams = await LaunchMonitorAsync(id, files, File.Exists(Path.Combine(files.Scratch, "stdin")), tty, attach, trace, ct);
+        trace.Step(attach ? $"{_settings.OciRuntime} run" : $"monitor+{_settings.OciRuntime} run");
+        trace.Done();
+        return streams;
     }
 
     /// <summary>
-    /// A restart (docker start of an exited container): the runtime's record of the last run and conmon's exit
-    /// files go; the bundle, the root filesystem with its writable layer and the log (appended to) stay.
+    /// A restart (docker start of an exited container): the runtime's record of the last run and the monitor's
+    /// exit files go; the bundle, the root filesystem with its writable layer and the log (appended to) stay.
     /// </summary>
     private async Task ClearPreviousRunAsync(string id, ContainerFiles files, CancellationToken ct)
     {
@@ -174,7 +155,7 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
         }
 
         DeleteIfExists(Path.Combine(ExitDirectory, id));
-        DeleteIfExists(Path.Combine(SocketDirectory, CuUuid(id)));
+        DeleteIfExists(AttachSocketPath(id));
     }
 
     public async Task<IContainerStreams> AttachAsync(string id, CancellationToken ct)
@@ -208,9 +189,9 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
             return Task.FromResult(new ContainerStatus(ContainerState.Running, pid, StartedAt(files)));
         }
 
-        if (File.Exists(files.ConmonPidFile))
+        if (File.Exists(files.MonitorPidFile))
         {
-            // conmon ran, but neither the container nor an exit file is there: it was killed with its container.
+            // The monitor ran, but neither the container nor an exit file is there: it was killed with its container.
             return Task.FromResult(new ContainerStatus(ContainerState.Exited, Exit: new ContainerExit(137, DateTimeOffset.UtcNow, Error: "the container's monitor was killed")));
         }
 
@@ -228,7 +209,7 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
                 return exit;
             }
 
-            if (ReadPid(files) is { } pid && !IsContainerProcess(pid, id) && !IsAlive(ReadConmonPid(files)))
+            if (ReadPid(files) is { } pid && !IsContainerProcess(pid, id) && !IsAlive(ReadMonitorPid(files)))
             {
                 return ReadExit(files) ?? new ContainerExit(137, DateTimeOffset.UtcNow, Error: "the container's monitor was killed");
             }
@@ -283,7 +264,7 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
         trace.Step("umount");
         DeleteIfExists(files.Rootfs);
         DeleteIfExists(Path.Combine(ExitDirectory, id));
-        DeleteIfExists(Path.Combine(SocketDirectory, CuUuid(id)));
+        DeleteIfExists(AttachSocketPath(id));
         File.Delete(Path.Combine(IndexDirectory, id));
         trace.Step("files");
         trace.Done();
@@ -295,7 +276,7 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
     public IAsyncEnumerable<LogEntry> ReadLogsAsync(string id, bool follow, CancellationToken ct)
     {
         var files = FilesOf(id);
-        return K8sFileLog.ReadAsync(files.Log, () => File.Exists(files.ExitFile) || !File.Exists(files.ConmonPidFile), follow, ct);
+        return K8sFileLog.ReadAsync(files.Log, () => File.Exists(files.ExitFile) || !File.Exists(files.MonitorPidFile), follow, ct);
     }
 
     public async Task<IExecProcess> ExecAsync(string id, ExecSpec spec, CancellationToken ct)

@@ -2,7 +2,7 @@ using Flotilla.Plugins;
 
 namespace Flotilla.Runtime.Linux;
 
-/// <summary>Registers the "linux" runtime: native containers run by crun or runc under conmon.</summary>
+/// <summary>Registers the "linux" runtime: native containers run by crun or runc under our monitor.</summary>
 public sealed class LinuxRuntimePlugin : IFlotillaPlugin
 {
     public string Name => "runtime-linux";

@@ -8,13 +8,12 @@ public sealed class OciRuntimeCommand(RuntimeSettings settings, RuntimeMountName
 {
     public string StateRoot => Path.Combine(settings.RunDirectory, settings.OciRuntime);
 
-    /// <summary>argv prefix for anything that must see the runtime's view of the host (conmon, the runtime).</summary>
+    /// <summary>argv prefix for anything that must see the runtime's view of the host (the runtime; exec).</summary>
     public IReadOnlyList<string> Prefix => mountNamespace?.CommandPrefix ?? [];
 
-    // crun refuses the hybrid cgroup layout only where it sets cgroups up (create, exec); start (the exec fifo) and
-    // delete (which removes the cgroup directories it recorded) work from the host's namespace, which saves an
-    // nsenter on the path of every container.
-    private static readonly HashSet<string> HostNamespaceCommands = ["start", "delete"];
+    // crun refuses the hybrid cgroup layout only where it sets cgroups up (run, exec); delete (which removes the
+    // cgroup directories it recorded) works from the host's namespace, which saves an nsenter per container.
+    private static readonly HashSet<string> HostNamespaceCommands = ["delete"];
 
     public ProcessStartInfo StartInfo(params string[] args) => StartInfo([], args);
 

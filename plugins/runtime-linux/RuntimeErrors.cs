@@ -15,6 +15,12 @@ public static partial class RuntimeErrors
     public static string Clean(string message)
     {
         var text = message.Replace("\n", " ").Trim();
+        // The runtimes' logs are JSON lines (--log-format json); the error is the last message, after any warnings.
+        if (Regex.Matches(text, "\"msg\":\"(?<m>(?:[^\"\\\\]|\\\\.)*)\"").LastOrDefault() is { } msg)
+        {
+            text = Regex.Unescape(msg.Groups["m"].Value);
+        }
+
         foreach (var pattern in new[] { CrunNotFound(), RuncNotFound() })
         {
             if (pattern.Match(text) is { Success: true } m)
@@ -23,9 +29,7 @@ public static partial class RuntimeErrors
             }
         }
 
-        // runc wraps its messages in logrus JSON lines; keep the human part.
-        var msg = Regex.Match(text, "\"msg\":\"(?<m>(?:[^\"\\\\]|\\\\.)*)\"");
-        return msg.Success ? Regex.Unescape(msg.Groups["m"].Value) : text;
+        return text;
     }
 
     /// <summary>The exit code a shell gives for a command it could not start, which docker gives too.</summary>

@@ -8,7 +8,8 @@ public sealed record RuntimeSettings
     /// <summary>"crun" (default) or "runc".</summary>
     public required string OciRuntime { get; init; }
     public required string OciRuntimePath { get; init; }
-    public required string ConmonPath { get; init; }
+    /// <summary>Our container monitor (monitor.c), built beside the plugin's assembly.</summary>
+    public required string MonitorPath { get; init; }
     /// <summary>Containers' cgroups go under /CGROUP-PARENT/ID in every hierarchy.</summary>
     public required string CgroupParent { get; init; }
     /// <summary>Persistent: the index from container id to its scratch directory.</summary>
@@ -28,7 +29,7 @@ public sealed record RuntimeSettings
         {
             OciRuntime = runtime,
             OciRuntimePath = context.Setting("oci-runtime-path") ?? $"/usr/bin/{runtime}",
-            ConmonPath = context.Setting("conmon") ?? "/usr/bin/conmon",
+            MonitorPath = context.Setting("monitor") ?? Path.Combine(Path.GetDirectoryName(typeof(RuntimeSettings).Assembly.Location)!, "flotilla-monitor"),
             CgroupParent = context.Setting("cgroup-parent") ?? "flotilla",
             DataDirectory = context.PluginDataDirectory(pluginName),
             RunDirectory = context.PluginRunDirectory(pluginName),

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace Flotilla.Runtime.Linux;
 
 /// <summary>
-/// Starts a program with /dev/null as stdio and one pipe as fd 3: conmon's sync pipe (_OCI_SYNCPIPE), through which
-/// it reports the container's pid or the runtime's error. System.Diagnostics.Process cannot pass an extra fd.
+/// Starts a program with /dev/null as stdio and one pipe as fd 3: the monitor's sync pipe, through which it reports
+/// the container's pid or the runtime's error. System.Diagnostics.Process cannot pass an extra fd.
 /// </summary>
 internal static unsafe class Spawner
 {

@@ -53,5 +53,12 @@ public sealed class DaemonRestartTests
         Assert.Equal(4, run.ExitCode);
         Assert.Equal("hello\n", run.Stdout);
         Assert.Contains("runc", (await d.CliAsync("info")).Stdout);
+
+        // The monitor runs `runc run -d` as it runs crun's: stdin, and runc's own error in docker's words.
+        var echo = await d.CliWithInputAsync("hi\n", "run", "-i", "--rm", "busybox", "cat");
+        Assert.True(echo.Stdout == "hi\n", echo.ToString());
+        var missing = await d.CliAsync("run", "--rm", "busybox", "no-such-command");
+        Assert.True(missing.ExitCode == 127, missing.ToString());
+        Assert.Contains("exec: \"no-such-command\": executable file not found in $PATH", missing.Stderr);
     }
 }

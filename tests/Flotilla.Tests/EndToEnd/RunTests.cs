@@ -2,7 +2,7 @@ using Flotilla.Tests.Harness;
 
 namespace Flotilla.Tests.EndToEnd;
 
-/// <summary>`flotilla run` through the CLI process against a real daemon, crun, conmon, overlayfs and cgroups.</summary>
+/// <summary>`flotilla run` through the CLI process against a real daemon, crun, our monitor, overlayfs and cgroups.</summary>
 [Collection("daemon")]
 public sealed class RunTests(SharedDaemon shared)
 {

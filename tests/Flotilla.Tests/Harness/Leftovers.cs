@@ -33,7 +33,7 @@ public static class Leftovers
 
     public static async Task CleanAsync(string runDirectory, string cgroupParent)
     {
-        // Processes first (conmon, container processes, daemons), so nothing holds mounts or cgroups.
+        // Processes first (monitors, container processes, daemons), so nothing holds mounts or cgroups.
         KillProcessesMentioning(runDirectory);
         await KillCgroupMembersAsync(cgroupParent);
         var mounts = File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4])
