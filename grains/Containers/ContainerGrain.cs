@@ -66,6 +66,8 @@ public sealed class ContainerGrain(
             AutoRemove = args.AutoRemove,
             Mounts = mounts,
             Binds = args.Binds,
+            NetworkMode = ContainerNetworking.Mode(args.NetworkMode),
+            Ports = args.Ports,
             MemoryBytes = args.MemoryBytes,
             NanoCpus = args.NanoCpus,
             OpenStdin = args.OpenStdin,
@@ -95,7 +97,10 @@ public sealed class ContainerGrain(
         try
         {
             Directory.CreateDirectory(record.ScratchDirectory);
-            await runtime.CreateAsync(ToSpec(record, image.LayerDirectories), CancellationToken.None);
+            var (network, endpoints) = await ContainerNetworking.WireAsync(
+                plugins.HasNetworkDriver ? plugins.NetworkDriver : null, Id, record.Name, record.NetworkMode, record.Ports);
+            record = record with { Endpoints = endpoints };
+            await runtime.CreateAsync(ToSpec(record, image.LayerDirectories) with { Network = network }, CancellationToken.None);
             state.State = record;
             await state.WriteStateAsync();
         }
@@ -285,6 +290,7 @@ public sealed class ContainerGrain(
             throw e.ToFlotilla();
         }
 
+        await RemoveNetworkNamespaceAsync();
         SafeDirectory.Delete(Record.ScratchDirectory);
         await Node.RemoveContainerAsync(Id);
         var removed = Record with { Status = ContainerLifecycle.Removed };
@@ -305,8 +311,59 @@ public sealed class ContainerGrain(
         {
         }
 
+        await RemoveNetworkNamespaceAsync();
         SafeDirectory.Delete(node.ContainerDirectory(Id));
         await Node.RemoveContainerAsync(Id);
+    }
+
+    public async Task<ContainerRecord> ConnectAsync(string network)
+    {
+        EnsureExists();
+        if (!ContainerNetworking.HasOwnNamespace(Record.NetworkMode))
+        {
+            throw FlotillaException.Conflict($"container {Record.Name} uses --network {Record.NetworkMode}: it cannot be connected to other networks");
+        }
+
+        var endpoint = await CallAsync(plugins.NetworkDriver.ConnectAsync(network, Id, Record.Name, CancellationToken.None));
+        state.State = Record with { Endpoints = [.. Record.Endpoints, ContainerNetworking.ToEndpoint(endpoint)] };
+        await state.WriteStateAsync();
+        return Record;
+    }
+
+    public async Task<ContainerRecord> DisconnectAsync(string network)
+    {
+        EnsureExists();
+        if (!ContainerNetworking.HasOwnNamespace(Record.NetworkMode))
+        {
+            throw FlotillaException.Conflict($"container {Record.Name} uses --network {Record.NetworkMode}: it is connected to no network");
+        }
+
+        await Call(plugins.NetworkDriver.DisconnectAsync(network, Id, CancellationToken.None));
+        var left = await CallAsync(plugins.NetworkDriver.EndpointsAsync(Id, CancellationToken.None));
+        state.State = Record with { Endpoints = [.. left.Select(ContainerNetworking.ToEndpoint)] };
+        await state.WriteStateAsync();
+        return Record;
+    }
+
+    /// <summary>After the runtime let go of the namespace: its interfaces, addresses, ports and the namespace itself.</summary>
+    private async Task RemoveNetworkNamespaceAsync()
+    {
+        if (plugins.HasNetworkDriver)
+        {
+            await Call(plugins.NetworkDriver.RemoveNamespaceAsync(Id, CancellationToken.None));
+        }
+    }
+
+    private static async Task<T> CallAsync<T>(Task<T> task)
+    {
+        try
+        {
+            return await task;
+        }
+        catch (PluginException e)
+        {
+            throw e.ToFlotilla();
+        }
     }
 
     private async Task<ContainerExit?> SignalAndWaitAsync(IContainerRuntime runtime, int signal, TimeSpan timeout)

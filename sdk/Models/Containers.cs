@@ -29,6 +29,8 @@ public sealed class HostConfig
     public bool AutoRemove { get; set; }
     public string? Runtime { get; set; }
     public string? NetworkMode { get; set; }
+    /// <summary>"80/tcp" → where it is published on the host.</summary>
+    public Dictionary<string, List<PortBinding>>? PortBindings { get; set; }
     public List<Mount>? Mounts { get; set; }
 }
 
@@ -123,6 +125,7 @@ public sealed class ContainerInspect
     public HostConfig HostConfig { get; set; } = new();
     public ContainerConfig Config { get; set; } = new();
     public List<MountPoint> Mounts { get; set; } = [];
+    public NetworkSettings NetworkSettings { get; set; } = new();
 }
 
 public sealed class WaitError
