@@ -74,6 +74,32 @@ public sealed class BridgeNetworkTests(NetworkDaemon fixture) : IClassFixture<Ne
     }
 
     [Fact]
+    public async Task Connect_adds_an_interface_to_a_running_container_and_disconnect_removes_it()
+    {
+        var subnet = $"10.216.{Random.Shared.Next(1, 250)}.0/24";
+        await Ok("network", "create", "--subnet", subnet, "side-net");
+        try
+        {
+            await Ok("run", "-d", "--name", "roamer", "busybox", "sleep", "60");
+            await Ok("network", "connect", "side-net", "roamer");
+            var links = await Ok("exec", "roamer", "ip", "-o", "-4", "addr");
+            Assert.Contains($"eth1    inet {subnet[..^4]}", links);
+            var inspect = JsonDocument.Parse(await Ok("inspect", "roamer", "--format", "json")).RootElement[0];
+            Assert.Equal(2, inspect.GetProperty("NetworkSettings").GetProperty("Networks").EnumerateObject().Count());
+
+            Assert.Contains("already connected", (await D.CliAsync("network", "connect", "side-net", "roamer")).Stderr);
+            await Ok("network", "disconnect", "side-net", "roamer");
+            Assert.DoesNotContain("eth1", await Ok("exec", "roamer", "ip", "-o", "link"));
+            Assert.Empty(JsonDocument.Parse(await Ok("network", "inspect", "side-net")).RootElement[0].GetProperty("Containers").EnumerateObject());
+        }
+        finally
+        {
+            await D.CliAsync("rm", "-f", "roamer");
+            await D.CliAsync("network", "rm", "side-net");
+        }
+    }
+
+    [Fact]
     public async Task Network_none_has_only_loopback_and_host_sees_the_hosts_interfaces()
     {
         var links = (await Ok("run", "--rm", "--network", "none", "busybox", "ip", "-o", "link")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
