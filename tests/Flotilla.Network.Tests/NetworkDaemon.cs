@@ -1,12 +1,10 @@
-using System.Security.Cryptography;
-using System.Text;
 using Flotilla.Tests.Harness;
 
 namespace Flotilla.Network.Tests;
 
 /// <summary>
 /// One daemon for the networking tests, its default network on a random 10.213.X.0/24. Disposing it removes its
-/// containers, then sweeps the links and the nftables table its network plugin names after its data root.
+/// containers, then (Leftovers) the links and the nftables table its network plugin names after its data root.
 /// </summary>
 public sealed class NetworkDaemon : IAsyncLifetime
 {
@@ -15,7 +13,7 @@ public sealed class NetworkDaemon : IAsyncLifetime
     public string DefaultSubnetPrefix { get; } = $"10.213.{Random.Shared.Next(1, 250)}.";
 
     /// <summary>The network plugin's instance: the first 4 hex digits of the SHA-256 of the data root.</summary>
-    public string Instance => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Daemon.DataRoot)))[..4];
+    public string Instance => Leftovers.NetworkInstance(Daemon.DataRoot);
 
     public string LinkPrefix => "fl" + Instance;
 
@@ -27,21 +25,7 @@ public sealed class NetworkDaemon : IAsyncLifetime
         await Daemon.ImportBusyboxAsync();
     }
 
-    public async Task DisposeAsync()
-    {
-        await Daemon.DisposeAsync();
-        await SweepAsync(LinkPrefix, Table);
-    }
-
-    public static async Task SweepAsync(string linkPrefix, string table)
-    {
-        foreach (var link in Directory.GetFileSystemEntries("/sys/class/net").Select(Path.GetFileName).Where(l => l!.StartsWith(linkPrefix, StringComparison.Ordinal)))
-        {
-            await Run.ProcessAsync("/usr/sbin/ip", ["link", "del", link!]);
-        }
-
-        await Run.ProcessAsync("/usr/sbin/nft", ["delete", "table", "inet", table]);
-    }
+    public async Task DisposeAsync() => await Daemon.DisposeAsync();
 
     public async Task<string> LinksAsync() => (await Run.ProcessAsync("/usr/sbin/ip", ["-br", "link"])).Stdout;
 
