@@ -14,7 +14,9 @@ public sealed class Kernel(ILogger logger)
     public const string Ip = "/usr/sbin/ip";
     public const string Nft = "/usr/sbin/nft";
 
-    public static bool LinkExists(string name) => Directory.Exists(Path.Combine("/sys/class/net", name));
+    // Not /sys/class/net: sysfs shows the namespace of whoever mounted it, and a daemon started with
+    // `nsenter --net` (the swarm tests' nodes) must see its own namespace's links.
+    public static bool LinkExists(string name) => LinkNames().Contains(name);
 
     public async Task EnsureBridgeAsync(string bridge, string gatewayCidr, CancellationToken ct)
     {
@@ -85,8 +87,9 @@ public sealed class Kernel(ILogger logger)
     public Task ApplyRulesetAsync(string table, string? ruleset, CancellationToken ct) =>
         RunAsync(Nft, ["-f", "-"], $"table inet {table} {{}}\ndelete table inet {table}\n{ruleset}", ct);
 
+    /// <summary>The links of this process' network namespace (/proc/net/dev is per namespace).</summary>
     public static IReadOnlyList<string> LinkNames() =>
-        [.. Directory.GetFileSystemEntries("/sys/class/net").Select(Path.GetFileName).OfType<string>()];
+        [.. File.ReadLines("/proc/self/net/dev").Skip(2).Select(l => l.Split(':')[0].Trim())];
 
     /// <summary>IPv4 routes of the main table as (destination, device), for overlap checks.</summary>
     public async Task<IReadOnlyList<(string Destination, string Device)>> RoutesAsync(CancellationToken ct)
