@@ -89,6 +89,7 @@ public static class Daemon
         services.AddSingleton<ExecSessions>();
         services.AddSingleton<Containers>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeStartup>();
+        services.AddSingleton<IImageSource, RegistryImageSource>();
         services.AddSingleton<TaskAgent>();
         services.AddSingleton(sp => new SwarmContext(swarm, sp.GetRequiredService<IGrainFactory>(), node));
         services.AddSingleton<DaemonRestart>();
@@ -151,6 +152,8 @@ public static class Daemon
 
     private static void ConfigureSwarm(ISiloBuilder silo, SwarmConfig swarm, DaemonOptions options)
     {
+        silo.Services.AddSingleton<IFatalErrorHandler, RejoinAfterEviction>();
+        silo.AddIncomingGrainCallFilter<DatabaseErrors>();
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = swarm.ClusterId;

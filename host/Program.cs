@@ -6,6 +6,7 @@ if (args.Contains("--help") || args.Contains("-h"))
     return 0;
 }
 
+Flotilla.Host.Swarm.DaemonRestart.Arguments = args;
 var code = await Daemon.RunAsync(args);
 if (code == 0 && Flotilla.Host.Swarm.DaemonRestart.Requested)
 {

@@ -63,6 +63,29 @@ public sealed class ImageIngest : IDisposable
         }
     }
 
+    /// <summary>
+    /// Streams a layer blob in and unpacks it in the same pass (a pull need not read it back), verifying the blob
+    /// against <paramref name="blobDigest"/> and its content against <paramref name="diffId"/> before either is
+    /// renamed into place.
+    /// </summary>
+    public async Task AddLayerAsync(Stream content, string blobDigest, string diffId, CancellationToken ct)
+    {
+        Digests.Hex(blobDigest);
+        Digests.Hex(diffId);
+        Pin(ImageStore.BlobKey(blobDigest));
+        Pin(ImageStore.LayerKey(diffId));
+        var (blobAdded, layerAdded) = await _store.IngestLayerAsync(content, blobDigest, diffId, ct);
+        if (blobAdded)
+        {
+            Added(ImageStore.BlobKey(blobDigest));
+        }
+
+        if (layerAdded)
+        {
+            Added(ImageStore.LayerKey(diffId));
+        }
+    }
+
     /// <summary>Unpacks a layer blob of the store into its shared directory (once); returns the directory.</summary>
     public async Task<string> UnpackLayerAsync(string blobDigest, string diffId, CancellationToken ct)
     {

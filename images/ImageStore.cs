@@ -211,6 +211,88 @@ public sealed partial class ImageStore
         }
     }
 
+    /// <summary>
+    /// Stores a layer blob and unpacks it in the same pass over <paramref name="content"/> (a download need not be
+    /// read back from disk): the blob goes to a temp file and the layer to a temp directory, and both are renamed
+    /// into place only once the blob matches its digest and the unpacked stream its diff id. The caller has pinned
+    /// both. Returns whether each was new.
+    /// </summary>
+    internal async Task<(bool BlobAdded, bool LayerAdded)> IngestLayerAsync(Stream content, string blobDigest, string diffId, CancellationToken ct)
+    {
+        var gate = _unpacking.GetOrAdd(Digests.Hex(diffId), _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        var tempBlob = TempPath();
+        var tempLayer = TempPath();
+        try
+        {
+            var target = LayerPath(diffId);
+            var unpack = !Directory.Exists(target);
+            await Task.Run(() =>
+            {
+                using var file = new FileStream(tempBlob, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+                using var blob = new HashingStream(new TeeStream(content, file));
+                Exception? unreadable = null;
+                string? unpackedDigest = null;
+                if (unpack)
+                {
+                    try
+                    {
+                        using var decompressed = Compression.Decompress(blob);
+                        using var tar = new HashingStream(decompressed);
+                        LayerUnpacker.Unpack(tar, tempLayer);
+                        tar.Drain();
+                        unpackedDigest = tar.Digest;
+                    }
+                    catch (Exception e) when (e is InvalidDataException or FormatException)
+                    {
+                        unreadable = e;
+                    }
+                }
+
+                blob.Drain();
+                file.Flush();
+                if (blob.Digest != blobDigest)
+                {
+                    throw ImageStoreException.Invalid($"blob content does not match its digest: expected {blobDigest}, got {blob.Digest}");
+                }
+
+                if (unreadable is not null)
+                {
+                    throw ImageStoreException.Invalid($"layer {blobDigest} is not a tar archive (plain or gzip): {unreadable.Message}");
+                }
+
+                if (unpack && unpackedDigest != diffId)
+                {
+                    throw ImageStoreException.Invalid($"layer {blobDigest} does not match its diff id: the image says {diffId}, its content is {unpackedDigest}");
+                }
+            }, ct);
+
+            var blobAdded = CommitBlob(tempBlob, blobDigest);
+            var layerAdded = false;
+            if (unpack)
+            {
+                lock (_lock)
+                {
+                    if (!Directory.Exists(target))
+                    {
+                        Directory.Move(tempLayer, target);
+                        layerAdded = true;
+                    }
+                }
+
+                _logger.LogInformation("Unpacked layer {DiffId} from blob {Blob} as it arrived", diffId, blobDigest);
+            }
+
+            return (blobAdded, layerAdded);
+        }
+        finally
+        {
+            DeleteTree(tempBlob);
+            DeleteTree(tempLayer);
+            gate.Release();
+        }
+    }
+
     private void UnpackVerified(string blobDigest, string diffId, string target)
     {
         FileStream file;

@@ -8,9 +8,9 @@ namespace Flotilla.Registry;
 
 /// <summary>
 /// docker pull into the node's image store. The manifest (an index or manifest list picks the wanted platform)
-/// and config are checked first; layers then download concurrently, each verified against its digest while it is
-/// written under a temporary name and renamed into the store only once it matches, then unpacked (the store's
-/// hostile-tar rules apply). Only when every layer is in place is the image named: a failed or killed pull
+/// and config are checked first; layers then download concurrently, each stored and unpacked as it arrives (the
+/// store's hostile-tar rules apply) under temporary names that are renamed into place only once the blob matches
+/// its digest and the unpacked content its diff id. Only when every layer is in place is the image named: a failed or killed pull
 /// leaves no image and no stray blobs. A blob the store has is never fetched again, and a blob that two
 /// concurrent pulls need is fetched once.
 /// </summary>
@@ -99,28 +99,24 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
         await slots.WaitAsync(ct);
         try
         {
-            await FetchOnceAsync(client, repository, ingest, layer, progress, ct);
+            await FetchOnceAsync(client, repository, ingest, layer, diffId, progress, ct);
+            // A no-op when the download unpacked it; a layer whose blob was cached is unpacked here if it must be.
+            await ingest.UnpackLayerAsync(layer.Digest, diffId, ct);
+        }
+        catch (ImageStoreException e) when (e.Kind == ImageStoreErrorKind.InvalidInput)
+        {
+            throw RegistryException.Invalid($"layer {layer.Digest} of {repository} from registry {client.Domain} cannot be used: {e.Message}; nothing of it was stored");
         }
         finally
         {
             slots.Release();
         }
 
-        progress.Report(new TransferProgress(id, "Extracting", 0, layer.Size));
-        try
-        {
-            await ingest.UnpackLayerAsync(layer.Digest, diffId, ct);
-        }
-        catch (ImageStoreException e) when (e.Kind == ImageStoreErrorKind.InvalidInput)
-        {
-            throw RegistryException.Invalid($"layer {layer.Digest} of {repository} from registry {client.Domain} cannot be used: {e.Message}");
-        }
-
         progress.Report(new TransferProgress(id, "Pull complete"));
     }
 
     /// <summary>Gets a blob into the store unless it is there, sharing one download among concurrent pulls.</summary>
-    private async Task FetchOnceAsync(RegistryClient client, string repository, ImageIngest ingest, Descriptor layer,
+    private async Task FetchOnceAsync(RegistryClient client, string repository, ImageIngest ingest, Descriptor layer, string diffId,
         IProgress<TransferProgress> progress, CancellationToken ct)
     {
         while (!ingest.HasBlob(layer.Digest))
@@ -144,7 +140,7 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
 
             try
             {
-                await DownloadAsync(client, repository, ingest, layer, progress, ct);
+                await DownloadAsync(client, repository, ingest, layer, diffId, progress, ct);
                 mine.SetResult();
             }
             catch (Exception e)
@@ -162,7 +158,8 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
         }
     }
 
-    private async Task DownloadAsync(RegistryClient client, string repository, ImageIngest ingest, Descriptor layer,
+    /// <summary>Downloads a layer, storing and unpacking it as it arrives (verified before either is kept).</summary>
+    private async Task DownloadAsync(RegistryClient client, string repository, ImageIngest ingest, Descriptor layer, string diffId,
         IProgress<TransferProgress> progress, CancellationToken ct)
     {
         var id = Short(layer.Digest);
@@ -181,20 +178,17 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
         {
             try
             {
-                await ingest.AddBlobAsync(body, layer.Digest, ct);
+                await ingest.AddLayerAsync(body, layer.Digest, diffId, ct);
             }
             catch (Exception e) when (RegistryClient.IsTransferFailure(e))
             {
                 throw client.TransferFailed(repository, layer.Digest, e);
             }
-            catch (ImageStoreException e) when (e.Kind == ImageStoreErrorKind.InvalidInput)
-            {
-                throw RegistryException.Invalid($"registry {client.Domain} sent blob {layer.Digest} of {repository} with other content ({e.Message}); nothing of it was stored");
-            }
         }
 
         progress.Report(new TransferProgress(id, "Verifying Checksum"));
         progress.Report(new TransferProgress(id, "Download complete"));
+        progress.Report(new TransferProgress(id, "Extracting", layer.Size, layer.Size));
     }
 
     /// <summary>An index or manifest list gives the manifest for the platform (nested indexes too).</summary>

@@ -31,6 +31,10 @@ public sealed class RegistryClient
         _credentials = credentials is { IsEmpty: false } ? credentials : null;
         _scopes = [.. scopes];
         BaseUri = transport.BaseUri(domain);
+        if (_credentials?.RegistryToken is { Length: > 0 } token)
+        {
+            _authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
     }
 
     public string Domain { get; }

@@ -70,32 +70,10 @@ public sealed class ContainersClient
     /// The container's recorded output (then, with <paramref name="follow"/>, its live output) as frames;
     /// <paramref name="tail"/> is a number of lines or "all".
     /// </summary>
-    public async IAsyncEnumerable<OutputFrame> LogsAsync(string id, bool follow = false, bool timestamps = false, string tail = "all",
-        [EnumeratorCancellation] CancellationToken ct = default)
-    {
-        using var response = await _transport.SendAsync(HttpMethod.Get,
-            $"containers/{Escape(id)}/logs?stdout=1&stderr=1&follow={(follow ? 1 : 0)}&timestamps={(timestamps ? 1 : 0)}&tail={Uri.EscapeDataString(tail)}",
-            null, ct, HttpCompletionOption.ResponseHeadersRead);
-        var body = await response.Content.ReadAsStreamAsync(ct);
-        if (!HijackedConnection.IsMultiplexed(response.Content.Headers.ContentType?.MediaType, tty: false))
-        {
-            // A TTY container's log is one unframed stream.
-            var buffer = new byte[16 * 1024];
-            int n;
-            while ((n = await body.ReadAsync(buffer, ct)) > 0)
-            {
-                yield return new OutputFrame(OutputStream.Stdout, buffer.AsSpan(0, n).ToArray());
-            }
-
-            yield break;
-        }
-
-        var reader = new MultiplexedReader(body);
-        while (await reader.ReadAsync(ct) is { } frame)
-        {
-            yield return frame;
-        }
-    }
+    public IAsyncEnumerable<OutputFrame> LogsAsync(string id, bool follow = false, bool timestamps = false, string tail = "all",
+        CancellationToken ct = default) =>
+        LogFrames.ReadAsync(_transport,
+            $"containers/{Escape(id)}/logs?stdout=1&stderr=1&follow={(follow ? 1 : 0)}&timestamps={(timestamps ? 1 : 0)}&tail={Uri.EscapeDataString(tail)}", ct);
 
     public Task<ExecCreateResponse> CreateExecAsync(string id, ExecCreateRequest request, CancellationToken ct = default) =>
         _transport.SendJsonAsync(HttpMethod.Post, $"containers/{Escape(id)}/exec", request,
@@ -170,8 +148,24 @@ public sealed class ContainersClient
         CancellationToken ct = default)
     {
         using var waitCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        await using var connection = await AttachAsync(id, stdin is not null, tty, ct);
-        var exit = await BeginWaitAsync(id, autoRemove ? "removed" : "next-exit", waitCancel.Token);
+        // Attach and wait are independent of each other: both on their own connections at once, one round trip.
+        var attaching = AttachAsync(id, stdin is not null, tty, ct);
+        var beginWait = BeginWaitAsync(id, autoRemove ? "removed" : "next-exit", waitCancel.Token);
+        HijackedConnection attached;
+        try
+        {
+            attached = await attaching;
+        }
+        catch
+        {
+            await waitCancel.CancelAsync();
+            await beginWait.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.ContinueWith(_ => { }, TaskScheduler.Default) : Task.CompletedTask,
+                CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+            throw;
+        }
+
+        await using var connection = attached;
+        var exit = await beginWait;
         try
         {
             await StartAsync(id, ct);

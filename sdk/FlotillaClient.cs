@@ -22,6 +22,7 @@ public sealed class FlotillaClient : IDisposable
         Swarm = new SwarmClient(_transport);
         Nodes = new NodesClient(_transport);
         Services = new ServicesClient(_transport);
+        Stacks = new StacksClient(Services);
     }
 
     public SystemClient System { get; }
@@ -39,6 +40,8 @@ public sealed class FlotillaClient : IDisposable
     public NodesClient Nodes { get; }
 
     public ServicesClient Services { get; }
+
+    public StacksClient Stacks { get; }
 
     public FlotillaClientOptions Options => _transport.Options;
 

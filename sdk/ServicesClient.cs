@@ -43,6 +43,11 @@ public sealed class ServicesClient
     public Task RemoveAsync(string idOrName, CancellationToken ct = default) =>
         _transport.SendAsync(HttpMethod.Delete, $"services/{Uri.EscapeDataString(idOrName)}", ct);
 
+    /// <summary>The output of the service's running tasks, each line prefixed with "TASK@NODE | " as docker does.</summary>
+    public IAsyncEnumerable<OutputFrame> LogsAsync(string idOrName, bool timestamps = false, string tail = "all", CancellationToken ct = default) =>
+        LogFrames.ReadAsync(_transport,
+            $"services/{Uri.EscapeDataString(idOrName)}/logs?stdout=1&stderr=1&timestamps={(timestamps ? 1 : 0)}&tail={Uri.EscapeDataString(tail)}", ct);
+
     /// <summary>The tasks of one service (all services when null), newest last per slot.</summary>
     public Task<List<SwarmTask>> TasksAsync(string? service = null, CancellationToken ct = default) =>
         _transport.GetJsonAsync("tasks" + (service is null ? "" : "?filters=" + Uri.EscapeDataString($"{{\"service\":[\"{service}\"]}}")),

@@ -93,6 +93,19 @@ public static class Cli
         return command;
     }
 
+    /// <summary>Writes output frames to our stdout and stderr as they come.</summary>
+    public static async Task PrintFramesAsync(IAsyncEnumerable<Flotilla.Client.OutputFrame> frames, CancellationToken ct)
+    {
+        await using var stdout = Console.OpenStandardOutput();
+        await using var stderr = Console.OpenStandardError();
+        await foreach (var frame in frames)
+        {
+            var target = frame.Stream == Flotilla.Client.OutputStream.Stderr ? stderr : stdout;
+            await target.WriteAsync(frame.Data, ct);
+            await target.FlushAsync(ct);
+        }
+    }
+
     /// <summary>Acts on each target in turn; a refused one is reported and the rest still run. Exit code 1 if any failed.</summary>
     public static async Task<int> EachAsync(IEnumerable<string> targets, Func<string, Task> act)
     {

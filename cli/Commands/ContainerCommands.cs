@@ -70,15 +70,7 @@ public static class ContainerCommands
             }
 
             using var client = Cli.Client(parse);
-            await using var stdout = Console.OpenStandardOutput();
-            await using var stderr = Console.OpenStandardError();
-            await foreach (var frame in client.Containers.LogsAsync(parse.GetValue(container)!, parse.GetValue(follow), parse.GetValue(timestamps), lines, ct))
-            {
-                var target = frame.Stream == OutputStream.Stderr ? stderr : stdout;
-                await target.WriteAsync(frame.Data, ct);
-                await target.FlushAsync(ct);
-            }
-
+            await Cli.PrintFramesAsync(client.Containers.LogsAsync(parse.GetValue(container)!, parse.GetValue(follow), parse.GetValue(timestamps), lines, ct), ct);
             return 0;
         });
         return command;

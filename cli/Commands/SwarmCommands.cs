@@ -42,6 +42,7 @@ public static class SwarmCommands
         service.Subcommands.Add(ServiceList());
         service.Subcommands.Add(ServicePs());
         service.Subcommands.Add(ServiceInspect());
+        service.Subcommands.Add(ServiceLogs());
         service.Subcommands.Add(ServiceScale());
         service.Subcommands.Add(ServiceUpdate());
         service.Subcommands.Add(Cli.ForEach("rollback", "Revert changes to a service's configuration", "services", async (client, id, _, ct) =>
@@ -51,6 +52,20 @@ public static class SwarmCommands
         }));
         service.Subcommands.Add(Cli.ForEach("rm", "Remove one or more services", "services", (client, id, _, ct) => client.Services.RemoveAsync(id, ct)));
         yield return service;
+
+        var stack = new Command("stack", "Manage stacks");
+        stack.Subcommands.Add(StackDeploy());
+        stack.Subcommands.Add(StackList());
+        stack.Subcommands.Add(StackServices());
+        stack.Subcommands.Add(StackPs());
+        stack.Subcommands.Add(Cli.ForEach("rm", "Remove one or more stacks", "stacks", async (client, name, _, ct) =>
+        {
+            if (!await client.Stacks.RemoveAsync(name, ct))
+            {
+                throw new InvalidOperationException($"Nothing found in stack: {name}");
+            }
+        }));
+        yield return stack;
     }
 
     private static readonly Option<bool> Force = new("--force", "-f") { Description = "Force the operation" };
@@ -345,24 +360,97 @@ public static class SwarmCommands
                 await client.Services.InspectAsync(s, ct);
                 tasks.AddRange(await client.Services.TasksAsync(s, ct));
             });
-            var nodes = tasks.Count == 0 ? [] : (await client.Nodes.ListAsync(ct)).ToDictionary(n => n.ID, n => n.Description.Hostname);
-            var now = DateTimeOffset.UtcNow;
-            if (parse.GetValue(quiet))
+            await PrintTasksAsync(client, tasks, parse, quiet, json, ct);
+            return failed;
+        });
+        return command;
+    }
+
+    private static async Task PrintTasksAsync(Flotilla.Client.FlotillaClient client, List<SwarmTask> tasks, ParseResult parse, Option<bool> quiet, bool json, CancellationToken ct)
+    {
+        var nodes = tasks.Count == 0 ? [] : (await client.Nodes.ListAsync(ct)).ToDictionary(n => n.ID, n => n.Description.Hostname);
+        var now = DateTimeOffset.UtcNow;
+        if (parse.GetValue(quiet))
+        {
+            tasks.ForEach(t => Console.WriteLine(t.ID));
+        }
+        else if (json)
+        {
+            Cli.PrintJson(tasks, FlotillaJsonContext.Default.ListSwarmTask);
+        }
+        else
+        {
+            Console.Write(Table.Render(["ID", "NAME", "IMAGE", "NODE", "DESIRED STATE", "CURRENT STATE", "ERROR"], tasks.Select(t => (IReadOnlyList<string>)[
+                Humanize.ShortId(t.ID), t.Name, t.Spec.ContainerSpec.Image, nodes.GetValueOrDefault(t.NodeID, ""), Title(t.DesiredState),
+                $"{Title(t.Status.State)} {Humanize.Ago(t.Status.Timestamp, now)}", t.Status.Err is { Length: > 0 } e ? $"\"{e}\"" : ""])));
+        }
+    }
+
+    private static Command StackDeploy()
+    {
+        var bundle = new Option<string>("--bundle-file", "--bundle") { Description = "Path to a Distributed Application Bundle file (.dab)", Required = true };
+        var stack = new Argument<string>("stack");
+        var command = Cli.Verb("deploy", "Deploy a new stack or update an existing stack", bundle, stack);
+        command.SetAction(async (parse, ct) =>
+        {
+            var path = parse.GetValue(bundle)!;
+            var parsed = Flotilla.Client.StacksClient.ParseBundle(await File.ReadAllTextAsync(path, ct), path);
+            using var client = Cli.Client(parse);
+            foreach (var warning in await client.Stacks.DeployAsync(parse.GetValue(stack)!, parsed, ct))
             {
-                tasks.ForEach(t => Console.WriteLine(t.ID));
-            }
-            else if (json)
-            {
-                Cli.PrintJson(tasks, FlotillaJsonContext.Default.ListSwarmTask);
-            }
-            else
-            {
-                Console.Write(Table.Render(["ID", "NAME", "IMAGE", "NODE", "DESIRED STATE", "CURRENT STATE", "ERROR"], tasks.Select(t => (IReadOnlyList<string>)[
-                    Humanize.ShortId(t.ID), t.Name, t.Spec.ContainerSpec.Image, nodes.GetValueOrDefault(t.NodeID, ""), Title(t.DesiredState),
-                    $"{Title(t.Status.State)} {Humanize.Ago(t.Status.Timestamp, now)}", t.Status.Err is { Length: > 0 } e ? $"\"{e}\"" : ""])));
+                Cli.PrintError("warning: " + warning);
             }
 
-            return failed;
+            foreach (var name in parsed.Services.Keys.Order(StringComparer.Ordinal))
+            {
+                Console.WriteLine($"Deploying service {parse.GetValue(stack)}_{name}");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command StackList()
+    {
+        var command = Cli.Verb("ls", "List stacks", Cli.Format);
+        command.SetAction(async (parse, ct) =>
+        {
+            using var client = Cli.Client(parse);
+            var stacks = await client.Stacks.ListAsync(ct);
+            Console.Write(Table.Render(["NAME", "SERVICES"], stacks.Select(s => (IReadOnlyList<string>)[s.Name, s.Services.ToString()])));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command StackServices()
+    {
+        var stack = new Argument<string>("stack");
+        var command = Cli.Verb("services", "List the services in the stack", stack);
+        command.SetAction(async (parse, ct) =>
+        {
+            using var client = Cli.Client(parse);
+            var services = await client.Stacks.ServicesAsync(parse.GetValue(stack)!, ct);
+            Console.Write(Table.Render(["ID", "NAME", "MODE", "REPLICAS", "IMAGE"], services.Select(s => (IReadOnlyList<string>)[
+                Humanize.ShortId(s.ID), s.Spec.Name, s.Spec.Mode.Global is null ? "replicated" : "global",
+                $"{s.ServiceStatus?.RunningTasks ?? 0}/{s.ServiceStatus?.DesiredTasks ?? 0}", s.Spec.TaskTemplate.ContainerSpec.Image])));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command StackPs()
+    {
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Only display task IDs" };
+        var stack = new Argument<string>("stack");
+        var command = Cli.Verb("ps", "List the tasks in the stack", quiet, Cli.Format, stack);
+        command.SetAction(async (parse, ct) =>
+        {
+            var json = Cli.Json(parse);
+            using var client = Cli.Client(parse);
+            await PrintTasksAsync(client, await client.Stacks.TasksAsync(parse.GetValue(stack)!, ct), parse, quiet, json, ct);
+            return 0;
         });
         return command;
     }
@@ -378,6 +466,21 @@ public static class SwarmCommands
             var failed = await Cli.EachAsync(parse.GetValue(names)!, async n => result.Add(await client.Services.InspectAsync(n, ct)));
             Cli.PrintJson(result, FlotillaJsonContext.Default.ListService);
             return failed;
+        });
+        return command;
+    }
+
+    private static Command ServiceLogs()
+    {
+        var timestamps = new Option<bool>("--timestamps", "-t") { Description = "Show timestamps" };
+        var tail = new Option<string>("--tail", "-n") { Description = "Number of lines to show from the end of the logs (default all)", DefaultValueFactory = _ => "all" };
+        var service = new Argument<string>("service");
+        var command = Cli.Verb("logs", "Fetch the logs of a service", timestamps, tail, service);
+        command.SetAction(async (parse, ct) =>
+        {
+            using var client = Cli.Client(parse);
+            await Cli.PrintFramesAsync(client.Services.LogsAsync(parse.GetValue(service)!, parse.GetValue(timestamps), parse.GetValue(tail)!, ct), ct);
+            return 0;
         });
         return command;
     }

@@ -35,6 +35,7 @@ public sealed class ContainerGrain(
             throw FlotillaException.Conflict($"Container {Id} already exists.");
         }
 
+        var trace = new StepTrace(logger, "create", Id);
         var image = await images.ResolveAsync(args.Image);
         var runtime = plugins.Runtime(args.Runtime ?? node.DefaultRuntime);
         var name = args.Name is { Length: > 0 } ? ContainerNames.Validate(args.Name) : ContainerNames.Random();
@@ -79,6 +80,7 @@ public sealed class ContainerGrain(
             ScratchDirectory = node.ContainerDirectory(Id),
         };
 
+        trace.Step("image+mounts");
         var volumes = mounts.Where(m => m.Name is not null).Select(m => m.Name!).ToArray();
         for (var attempt = 1; ; attempt++)
         {
@@ -94,15 +96,20 @@ public sealed class ContainerGrain(
             }
         }
 
+        trace.Step("node");
         try
         {
             Directory.CreateDirectory(record.ScratchDirectory);
             var (network, endpoints) = await ContainerNetworking.WireAsync(
                 plugins.HasNetworkDriver ? plugins.NetworkDriver : null, Id, record.Name, record.NetworkMode, record.Ports);
             record = record with { Endpoints = endpoints };
+            trace.Step("network");
             await runtime.CreateAsync(ToSpec(record, image.LayerDirectories) with { Network = network }, CancellationToken.None);
+            trace.Step("runtime");
             state.State = record;
             await state.WriteStateAsync();
+            trace.Step("state");
+            trace.Done();
         }
         catch (Exception e)
         {
@@ -123,11 +130,13 @@ public sealed class ContainerGrain(
             return;
         }
 
+        var trace = new StepTrace(logger, "start", Id);
         var runtime = plugins.Runtime(Record.Runtime);
         IContainerStreams? io;
         try
         {
             io = await runtime.StartAsync(Id, streams.HasSubscribers(Id), CancellationToken.None);
+            trace.Step("runtime");
         }
         catch (PluginException e)
         {
@@ -148,6 +157,8 @@ public sealed class ContainerGrain(
         };
         await state.WriteStateAsync();
         exits.Watch(Id, runtime);
+        trace.Step("state");
+        trace.Done();
         logger.LogInformation("Started container {ContainerId} (pid {Pid})", Id, status.Pid);
     }
 
@@ -200,6 +211,22 @@ public sealed class ContainerGrain(
 
     public Task<ContainerRecord?> GetAsync() => Task.FromResult(Record.Exists ? Record : null);
 
+    public async Task<LogLine[]> ReadLogsAsync(int? tail)
+    {
+        EnsureExists();
+        var window = new Queue<LogLine>();
+        await foreach (var entry in plugins.Runtime(Record.Runtime).ReadLogsAsync(Id, follow: false, CancellationToken.None))
+        {
+            window.Enqueue(new LogLine(entry.Time, entry.Stream == StdStream.Stderr, entry.Data.ToArray()));
+            if (tail is { } n && window.Count > n)
+            {
+                window.Dequeue();
+            }
+        }
+
+        return [.. window];
+    }
+
     public async Task ReconcileAsync()
     {
         if (!Record.Exists)
@@ -209,7 +236,7 @@ public sealed class ContainerGrain(
 
         if (Record.Status == ContainerLifecycle.Removing)
         {
-            await RemoveNowAsync();
+            await RemoveNowAsync(reclaimNow: true);
             return;
         }
 
@@ -235,7 +262,24 @@ public sealed class ContainerGrain(
         }
     }
 
-    public Task OnExitedAsync(ExitReport exit) => ApplyExitAsync(exit);
+    public async Task OnExitedAsync(ExitReport exit)
+    {
+        if (Record.Status != ContainerLifecycle.Running)
+        {
+            return;
+        }
+
+        // A report of the run before a restart can arrive once the new run has started: the runtime knows which.
+        var runtime = plugins.Runtime(Record.Runtime);
+        var status = await runtime.GetStatusAsync(Id, CancellationToken.None);
+        if (status.State == ContainerState.Running)
+        {
+            exits.Watch(Id, runtime);
+            return;
+        }
+
+        await ApplyExitAsync(status.Exit is { } current ? ExitReport.From(current) : exit);
+    }
 
     private async Task ApplyExitAsync(ExitReport exit, bool removeAfter = true)
     {
@@ -253,10 +297,17 @@ public sealed class ContainerGrain(
             OomKilled = exit.OomKilled,
             Error = exit.Error,
         };
-        await state.WriteStateAsync();
+        var remove = removeAfter && Record.AutoRemove;
+        if (!remove)
+        {
+            // An auto-removed container's exit is written once, with its removal: a crash before that finds it
+            // exited in the runtime at the next start, and removes it then.
+            await state.WriteStateAsync();
+        }
+
         logger.LogInformation("Container {ContainerId} exited with {ExitCode}", Id, exit.ExitCode);
         events.Exited(Record);
-        if (removeAfter && Record.AutoRemove)
+        if (remove)
         {
             await RemoveNowAsync();
         }
@@ -273,33 +324,77 @@ public sealed class ContainerGrain(
         }
     }
 
-    private async Task RemoveNowAsync()
+    /// <summary>
+    /// Removes the container from the node: once this returns it is gone for every API (name free, volumes and
+    /// image no longer used by it, "removed" waiters answered). What the runtime and the disk still hold for it —
+    /// the runtime's record, the overlay mount, the writable layer and log — is reclaimed in the background unless
+    /// <paramref name="reclaimNow"/>; a daemon that stops first finds it at its next start as a container no record
+    /// knows, and removes it then (NodeStartup).
+    /// </summary>
+    private async Task RemoveNowAsync(bool reclaimNow = false)
     {
-        state.State = Record with { Status = ContainerLifecycle.Removing };
-        await state.WriteStateAsync();
+        var trace = new StepTrace(logger, "remove", Id);
         var runtime = plugins.Runtime(Record.Runtime);
-        try
+        if (Record.Status == ContainerLifecycle.Running && (await runtime.GetStatusAsync(Id, CancellationToken.None)).State == ContainerState.Running)
         {
-            await runtime.DeleteAsync(Id, CancellationToken.None);
-        }
-        catch (PluginException e) when (e.Kind == PluginErrorKind.NotFound)
-        {
-        }
-        catch (PluginException e)
-        {
-            throw e.ToFlotilla();
+            throw FlotillaException.Conflict($"Container {Id} is still running: stop it before removing it.");
         }
 
+        state.State = Record with { Status = ContainerLifecycle.Removing };
+        await state.WriteStateAsync();
+        trace.Step("state");
+        // Synchronous, unlike the reclaim below: the address and published ports must be free once this returns.
         await RemoveNetworkNamespaceAsync();
-        SafeDirectory.Delete(Record.ScratchDirectory);
+        trace.Step("network");
+        var scratch = Record.ScratchDirectory;
+        var reclaim = ReclaimAsync(runtime, Id, scratch, logger);
+        if (reclaimNow)
+        {
+            await reclaim;
+        }
+
         await Node.RemoveContainerAsync(Id);
+        trace.Step("node");
         var removed = Record with { Status = ContainerLifecycle.Removed };
         await state.ClearStateAsync();
         state.State = new ContainerRecord();
+        trace.Step("state");
+        trace.Done();
         events.Removed(removed);
         logger.LogInformation("Removed container {ContainerId}", Id);
         DeactivateOnIdle();
     }
+
+    /// <summary>The runtime's delete (crun delete, unmount) and the container's directory, off the grain's turn.</summary>
+    private static Task ReclaimAsync(IContainerRuntime runtime, string id, string scratch, ILogger logger) => Task.Run(async () =>
+    {
+        var trace = new StepTrace(logger, "reclaim", id);
+        try
+        {
+            await runtime.DeleteAsync(id, CancellationToken.None);
+        }
+        catch (PluginException e) when (e.Kind == PluginErrorKind.NotFound)
+        {
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not release what the runtime holds for removed container {ContainerId}; the next daemon start retries", id);
+            return;
+        }
+
+        trace.Step("runtime");
+        try
+        {
+            SafeDirectory.Delete(scratch);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not delete removed container {ContainerId}'s directory {Directory}", id, scratch);
+        }
+
+        trace.Step("directory");
+        trace.Done();
+    });
 
     private async Task UndoCreateAsync(IContainerRuntime runtime)
     {

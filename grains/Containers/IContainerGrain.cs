@@ -26,6 +26,10 @@ public interface IContainerGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<ContainerRecord?> GetAsync();
 
+    /// <summary>The recorded output so far, the last <paramref name="tail"/> lines (all when null).</summary>
+    [AlwaysInterleave]
+    Task<LogLine[]> ReadLogsAsync(int? tail);
+
     /// <summary>Brings the recorded state in line with what the runtime holds (after a daemon restart).</summary>
     Task ReconcileAsync();
 

@@ -30,4 +30,17 @@ public sealed class ImageLookup(ImageStore store)
     }
 
     public int Count() => store.List().Count;
+
+    public bool Has(string reference)
+    {
+        try
+        {
+            store.Resolve(reference);
+            return true;
+        }
+        catch (ImageStoreException)
+        {
+            return false;
+        }
+    }
 }

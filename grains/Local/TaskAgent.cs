@@ -22,8 +22,14 @@ public sealed class TaskAgent
     private readonly ConcurrentDictionary<string, string> _containers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TimeSpan> _stopRequested = new(StringComparer.Ordinal);
 
-    public TaskAgent(IGrainFactory grains, NodeContext node, ContainerEvents events, ILogger<TaskAgent> logger)
+    private readonly ImageLookup _images;
+    private readonly IImageSource? _source;
+
+    public TaskAgent(IGrainFactory grains, NodeContext node, ContainerEvents events, ImageLookup images, ILogger<TaskAgent> logger,
+        IImageSource? source = null)
     {
+        _images = images;
+        _source = source;
         _grains = grains;
         _node = node;
         _logger = logger;
@@ -77,6 +83,20 @@ public sealed class TaskAgent
     {
         var grain = _grains.GetGrain<ITaskGrain>(task.TaskId);
         await grain.ReportAsync(new TaskReport(TaskState.Preparing, "preparing"));
+        if (!_images.Has(task.Template.Image) && _source is not null)
+        {
+            // Each node gets the service's image by itself, as swarm nodes do.
+            try
+            {
+                await _source.PullAsync(task.Template.Image, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                await grain.ReportAsync(new TaskReport(TaskState.Rejected, "rejected", Error: $"No such image: {task.Template.Image} (pulling it failed: {e.Message})"));
+                return;
+            }
+        }
+
         var containerId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var container = Container(containerId);
         try

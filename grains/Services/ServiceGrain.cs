@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Flotilla.Grains.Scheduling;
 using Flotilla.Grains.Swarm;
 using Flotilla.Grains.Tasks;
@@ -179,7 +178,7 @@ public sealed class ServiceGrain(
         {
             var task = new TaskRecord
             {
-                Id = NewTaskId(),
+                Id = SwarmIds.New(),
                 ServiceId = Id,
                 ServiceName = S.Spec!.Name,
                 Slot = slot,
@@ -302,5 +301,4 @@ public sealed class ServiceGrain(
         }
     }
 
-    private static string NewTaskId() => RandomNumberGenerator.GetString("0123456789abcdefghijklmnopqrstuvwxyz", 25);
 }

@@ -47,6 +47,27 @@ public sealed record TaskTemplate
     [Id(17)] public Dictionary<string, string> ContainerLabels { get; init; } = new();
     /// <summary>Bumped by <c>service update --force</c>: a new spec that changes nothing else still replaces every task.</summary>
     [Id(18)] public long ForceUpdate { get; init; }
+
+    /// <summary>
+    /// By value, arrays and maps included: a spec that comes back through the API with the same contents must not
+    /// count as a change (it would roll every task over).
+    /// </summary>
+    public bool Equals(TaskTemplate? other) =>
+        other is not null
+        && Image == other.Image && WorkingDir == other.WorkingDir && User == other.User && Runtime == other.Runtime
+        && Same(Command, other.Command) && Same(Args, other.Args) && Env.SequenceEqual(other.Env) && Mounts.SequenceEqual(other.Mounts)
+        && Constraints.SequenceEqual(other.Constraints) && Same(ContainerLabels, other.ContainerLabels)
+        && ReserveNanoCpus == other.ReserveNanoCpus && ReserveMemoryBytes == other.ReserveMemoryBytes
+        && LimitNanoCpus == other.LimitNanoCpus && LimitMemoryBytes == other.LimitMemoryBytes
+        && RestartCondition == other.RestartCondition && RestartDelay == other.RestartDelay && RestartMaxAttempts == other.RestartMaxAttempts
+        && StopGracePeriod == other.StopGracePeriod && ForceUpdate == other.ForceUpdate;
+
+    public override int GetHashCode() => HashCode.Combine(Image, ForceUpdate, Env.Length, Args?.Length);
+
+    private static bool Same(string[]? a, string[]? b) => a is null ? b is null : b is not null && a.SequenceEqual(b);
+
+    private static bool Same(Dictionary<string, string> a, Dictionary<string, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
 }
 
 public enum RestartCondition

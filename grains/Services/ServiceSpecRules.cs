@@ -6,14 +6,15 @@ namespace Flotilla.Grains.Services;
 /// <summary>What a service spec must satisfy before anything is created (docker's validation, in its words).</summary>
 public static partial class ServiceSpecRules
 {
-    [GeneratedRegex("^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")]
+    // swarmkit's rule: letters and digits, joined by runs of "-" or "_" (stacks name services STACK_SERVICE).
+    [GeneratedRegex("^[a-zA-Z0-9](?:[-_]*[a-zA-Z0-9]+)*$")]
     private static partial Regex DnsLabel();
 
     public static void Validate(ServiceSpec spec)
     {
-        if (!DnsLabel().IsMatch(spec.Name ?? ""))
+        if (spec.Name is not { Length: > 0 and <= 63 } || !DnsLabel().IsMatch(spec.Name))
         {
-            throw FlotillaException.Invalid($"invalid service name '{spec.Name}': a name is 1-63 letters, digits and '-', starting and ending with a letter or digit (it becomes a DNS name).");
+            throw FlotillaException.Invalid($"invalid service name '{spec.Name}': a name is 1-63 letters and digits, joined by '-' or '_', starting and ending with a letter or digit.");
         }
 
         if (string.IsNullOrWhiteSpace(spec.Task.Image))

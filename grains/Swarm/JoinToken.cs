@@ -9,9 +9,8 @@ namespace Flotilla.Grains.Swarm;
 public static class JoinToken
 {
     private const string Prefix = "FLTKN-1-";
-    private const string Alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
 
-    public static string NewSecret() => RandomNumberGenerator.GetString(Alphabet, 25);
+    public static string NewSecret() => SwarmIds.New();
 
     public static string Format(string clusterId, string secret) => $"{Prefix}{clusterId}-{secret}";
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Orleans.Runtime;
 
 namespace Flotilla.Grains.Swarm;
@@ -15,7 +14,7 @@ public sealed class NodeRegistryGrain(
         var record = Nodes.TryGetValue(node.Name, out var known)
             // A node that rejoins keeps its id and labels; the token decides its role again.
             ? known with { Description = node, Role = role, UpdatedAt = now, Version = known.Version + 1 }
-            : new NodeRecord { Id = NewId(), Description = node, Role = role, CreatedAt = now, UpdatedAt = now, Version = 1 };
+            : new NodeRecord { Id = SwarmIds.New(), Description = node, Role = role, CreatedAt = now, UpdatedAt = now, Version = 1 };
         Nodes[node.Name] = record;
         await state.WriteStateAsync();
         return record;
@@ -114,5 +113,4 @@ public sealed class NodeRegistryGrain(
     private bool IsReady(string name) =>
         membership.CurrentSnapshot.Members.Values.Any(m => m.Name == name && m.Status == SiloStatus.Active);
 
-    private static string NewId() => RandomNumberGenerator.GetString("0123456789abcdefghijklmnopqrstuvwxyz", 25);
 }

@@ -40,6 +40,8 @@ public static class ApiErrors
         BadHttpRequestException b => (400, b.Message),
         System.Text.Json.JsonException j => (400, $"The request body is not valid JSON: {j.Message}"),
         OperationCanceledException => null,
+        _ when Flotilla.Host.Swarm.DatabaseErrors.Find(e) is { } db => (503, Flotilla.Host.Swarm.DatabaseErrors.Unavailable(db).Message),
+        TimeoutException => (503, $"The node did not answer in time ({e.Message}). In a swarm, its database or another node may be unreachable; running containers keep running: retry in a moment."),
         _ => (500, e.Message),
     };
 

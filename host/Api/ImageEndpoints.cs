@@ -55,6 +55,7 @@ public static class ImageEndpoints
             reference = ImageReference.Parse(tag is null ? repo : $"{repo}:{tag}");
         }
 
+        AllowLargeBody(context);
         var changes = request.Query["changes"].Select(c => c!).ToList();
         var image = await store.ImportAsync(request.Body, reference, ImportChanges.Parse(changes, Query.String(request, "message")), context.RequestAborted);
         await WriteMessageAsync(context, new JsonMessage { Status = image.Id });
@@ -62,6 +63,7 @@ public static class ImageEndpoints
 
     private static async Task LoadAsync(HttpContext context, ImageStore store)
     {
+        AllowLargeBody(context);
         var images = await store.LoadAsync(context.Request.Body, context.RequestAborted);
         foreach (var image in images)
         {
@@ -91,6 +93,15 @@ public static class ImageEndpoints
         var tag = Query.String(request, "tag");
         await store.TagAsync(name[..^"/tag".Length], tag is null ? repo : $"{repo}:{tag}", request.HttpContext.RequestAborted);
         return Results.Created();
+    }
+
+    /// <summary>Image tarballs are as large as images: Kestrel's 30 MB default body limit would cut them off.</summary>
+    private static void AllowLargeBody(HttpContext context)
+    {
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = null;
+        }
     }
 
     private static async Task WriteMessageAsync(HttpContext context, JsonMessage message)

@@ -101,7 +101,7 @@ public static class RegistryEndpoints
             (user, password) = colon < 0 ? (pair, "") : (pair[..colon], pair[(colon + 1)..]);
         }
 
-        return new RegistryCredentials(user, password, auth.IdentityToken);
+        return new RegistryCredentials(user, password, auth.IdentityToken, auth.RegistryToken);
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using Flotilla.Client.Models;
 using Flotilla.Grains;
 using Flotilla.Grains.Local;
@@ -42,7 +41,12 @@ public static class SwarmEndpoints
             ?? throw FlotillaException.Invalid("A swarm keeps its state in PostgreSQL: give its connection string with `flotilla swarm init --datastore \"Host=…;Username=…;Password=…;Database=…\"`, or start flotillad with --cluster-db.");
         var address = AdvertiseAddress(body.AdvertiseAddr, options);
         await PrepareDatabaseAsync(dataStore);
-        var clusterId = RandomNumberGenerator.GetString("0123456789abcdefghijklmnopqrstuvwxyz", 25);
+        if (await ClusterSchema.HoldsASwarmAsync(dataStore, CancellationToken.None) is { } other)
+        {
+            throw FlotillaException.Conflict($"The cluster database already holds swarm {other}: a database serves one swarm. Join that swarm with `flotilla swarm join`, or give an empty database to start a new one.");
+        }
+
+        var clusterId = SwarmIds.New();
         new SwarmConfig(clusterId, dataStore, address, PendingInit: true).Save(options.DataRoot);
         restart.AfterResponse(response);
         return Results.Json(clusterId);
@@ -54,7 +58,7 @@ public static class SwarmEndpoints
         var manager = body.RemoteAddrs.FirstOrDefault()
             ?? throw FlotillaException.Invalid("Give the address of a manager to join: `flotilla swarm join --token TOKEN HOST:PORT`.");
         var address = AdvertiseAddress(body.AdvertiseAddr, options);
-        var me = swarm.Describe(plugins.Runtimes.Select(r => r.Name), address);
+        var me = swarm.Describe(plugins.AvailableRuntimes.Select(r => r.Name), address);
         var request = new SwarmAdmitRequest
         {
             JoinToken = body.JoinToken,

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Flotilla.Client.Models;
 using Flotilla.Grains;
@@ -44,7 +43,7 @@ public static class SwarmObjectEndpoints
         api.MapPost("/services/create", async (Flotilla.Client.Models.ServiceSpec spec, SwarmContext swarm) =>
         {
             await swarm.EnsureManagerAsync();
-            var id = RandomNumberGenerator.GetString("0123456789abcdefghijklmnopqrstuvwxyz", 25);
+            var id = SwarmIds.New();
             await swarm.Grains.GetGrain<IServiceGrain>(id).CreateAsync(SwarmViews.Spec(spec));
             return Results.Json(new ServiceCreateResponse { ID = id }, FlotillaJsonContext.Default.ServiceCreateResponse, statusCode: 201);
         });
@@ -77,6 +76,7 @@ public static class SwarmObjectEndpoints
 
             return Results.Json(new ServiceUpdateResponse(), FlotillaJsonContext.Default.ServiceUpdateResponse);
         });
+        api.MapGet("/services/{id}/logs", ServiceLogsAsync);
         api.MapDelete("/services/{id}", async (string id, SwarmContext swarm) =>
         {
             await swarm.EnsureManagerAsync();
@@ -115,6 +115,61 @@ public static class SwarmObjectEndpoints
             var task = await swarm.Grains.GetGrain<ITaskGrain>(id).GetAsync() ?? throw FlotillaException.NotFound($"task {id} not found");
             return Results.Json(SwarmViews.Task(task, await NodeIdsAsync(swarm)), FlotillaJsonContext.Default.SwarmTask);
         });
+    }
+
+    /// <summary>
+    /// The recorded output of the service's tasks that still have a container, oldest first, each line prefixed with
+    /// "TASK.ID@NODE    | " as docker does. A node that is down is skipped: its tasks run elsewhere by now.
+    /// </summary>
+    private static async Task ServiceLogsAsync(HttpContext context, string id, SwarmContext swarm)
+    {
+        await swarm.EnsureManagerAsync();
+        var request = context.Request;
+        var wantStdout = Query.Bool(request, "stdout");
+        var wantStderr = Query.Bool(request, "stderr");
+        if (!wantStdout && !wantStderr)
+        {
+            throw FlotillaException.Invalid("Bad parameters: you must choose at least one stream (stdout=1 and/or stderr=1).");
+        }
+
+        var tail = Query.String(request, "tail") is { } t && t != "all"
+            ? int.TryParse(t, out var n) && n >= 0 ? n : throw FlotillaException.Invalid($"tail: '{t}' is not a number of lines (or \"all\").")
+            : (int?)null;
+        var timestamps = Query.Bool(request, "timestamps");
+        var entry = await Catalog(swarm).ResolveAsync(id);
+        var tasks = (await swarm.Grains.GetGrain<IServiceGrain>(entry.Id).ListTasksAsync())
+            .Where(task => task.ContainerId is not null && task.Node is not null && !task.State.IsFinal())
+            .ToList();
+        var lines = new List<(string Prefix, Flotilla.Grains.Containers.LogLine Line)>();
+        foreach (var task in tasks)
+        {
+            try
+            {
+                var container = swarm.Grains.GetGrain<Flotilla.Grains.Containers.IContainerGrain>(
+                    Flotilla.Grains.Placement.NodeScopedKey.Format(task.Node!, task.ContainerId!));
+                var prefix = $"{task.Name}.{task.Id}@{task.Node}    | ";
+                lines.AddRange((await container.ReadLogsAsync(tail)).Select(line => (prefix, line)));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Gone since the list was taken, or its node is down.
+            }
+        }
+
+        var ct = context.RequestAborted;
+        context.Response.ContentType = "application/vnd.docker.multiplexed-stream";
+        await context.Response.StartAsync(ct);
+        foreach (var (prefix, line) in lines.OrderBy(l => l.Line.Time))
+        {
+            if (line.Stderr ? !wantStderr : !wantStdout)
+            {
+                continue;
+            }
+
+            var text = (timestamps ? ContainerView.Rfc3339(line.Time) + " " : "") + prefix;
+            var data = System.Text.Encoding.UTF8.GetBytes(text).Concat(line.Data).ToArray();
+            await MultiplexedStream.WriteFrameAsync(context.Response.Body, line.Stderr ? Flotilla.Plugins.StdStream.Stderr : Flotilla.Plugins.StdStream.Stdout, data, ct);
+        }
     }
 
     private static async Task<ServiceView> ServiceViewAsync(SwarmContext swarm, string idOrName)

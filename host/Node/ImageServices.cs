@@ -13,15 +13,23 @@ public static class ImageServices
         .AddFlotillaRegistries();
 
     /// <summary>
-    /// Pull and push. Registries reached over plain HTTP besides loopback: --Registry:insecure=HOST[:PORT],… (or
-    /// FLOTILLA_Registry__insecure, or flotillad.json).
+    /// Pull and push. Registries reached over plain HTTP besides loopback: --Registry:insecure=HOST[:PORT],…; how
+    /// long a registry may stall: --Registry:timeout=SECONDS (or FLOTILLA_Registry__…, or flotillad.json).
     /// </summary>
     private static IServiceCollection AddFlotillaRegistries(this IServiceCollection services) => services
-        .AddSingleton(sp => new RegistryTransport(new RegistryOptions
+        .AddSingleton(sp =>
         {
-            InsecureRegistries = (sp.GetRequiredService<IConfiguration>()["Registry:insecure"] ?? "")
-                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-        }))
+            var config = sp.GetRequiredService<IConfiguration>();
+            var defaults = new RegistryOptions();
+            var timeout = config["Registry:timeout"] is not { } text ? defaults.StallTimeout
+                : int.TryParse(text, out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds)
+                : throw new ArgumentException($"--Registry:timeout: '{text}' is not a number of seconds");
+            return new RegistryTransport(defaults with
+            {
+                InsecureRegistries = (config["Registry:insecure"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                StallTimeout = timeout,
+            });
+        })
         .AddSingleton<ImagePuller>()
         .AddSingleton<ImagePusher>();
 }

@@ -40,6 +40,16 @@ public static class ClusterSchema
         }
     }
 
+    /// <summary>The id of a swarm this database already serves, if any (its membership table names it).</summary>
+    public static async Task<string?> HoldsASwarmAsync(string connectionString, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT DeploymentId FROM OrleansMembershipVersionTable LIMIT 1";
+        return await command.ExecuteScalarAsync(ct) as string;
+    }
+
     private static string Script()
     {
         using var stream = typeof(ClusterSchema).Assembly.GetManifestResourceStream("postgresql-cluster.sql")

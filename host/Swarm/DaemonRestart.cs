@@ -13,6 +13,9 @@ public sealed class DaemonRestart(IHostApplicationLifetime lifetime)
 
     public static bool Requested => s_requested;
 
+    /// <summary>The daemon's command line, to start again with.</summary>
+    public static string[] Arguments { get; set; } = [];
+
     /// <summary>Stops the daemon once the current response has gone out; Program then calls <see cref="Exec"/>.</summary>
     public void AfterResponse(HttpResponse response)
     {

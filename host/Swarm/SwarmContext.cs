@@ -29,6 +29,7 @@ public sealed class SwarmContext(SwarmConfig? config, IGrainFactory grains, Flot
         }
     }
 
+    /// <summary>What this node tells the swarm of itself; <paramref name="runtimes"/> are those it can use here.</summary>
     public NodeDescription Describe(IEnumerable<string> runtimes, string? address = null) => new(
         node.NodeName,
         address ?? config?.AdvertiseAddress ?? "",

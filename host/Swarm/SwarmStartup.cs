@@ -28,7 +28,7 @@ public sealed class SwarmStartup(
             return;
         }
 
-        var description = swarm.Describe(plugins.Runtimes.Select(r => r.Name));
+        var description = swarm.Describe(plugins.AvailableRuntimes.Select(r => r.Name));
         try
         {
             if (config.PendingInit)

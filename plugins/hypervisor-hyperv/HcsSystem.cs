@@ -96,8 +96,9 @@ internal sealed class HcsSystem : IDisposable
 }
 
 /// <summary>A failed HCS call: the HRESULT and HCS's own result document, which says what it refused.</summary>
-internal sealed class HcsException(string what, int hresult, string? resultDocument)
-    : PluginException($"could not {what}: HCS returned 0x{hresult:X8}{(string.IsNullOrEmpty(resultDocument) ? "" : ": " + resultDocument)}")
+internal sealed class HcsException : PluginException
 {
-    public new int HResult { get; } = hresult;
+    public HcsException(string what, int hresult, string? resultDocument)
+        : base($"could not {what}: HCS returned 0x{hresult:X8}{(string.IsNullOrEmpty(resultDocument) ? "" : ": " + resultDocument)}") =>
+        HResult = hresult;
 }

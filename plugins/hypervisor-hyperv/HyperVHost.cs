@@ -9,16 +9,10 @@ public sealed class HyperVHost : IVirtualMachineHost
 {
     public const string Requirement = "needs Windows 10 1809+/Server 2019 with the Hyper-V feature";
 
-    /// <summary>hv_sock is Hyper-V's vsock transport; Plan9 shares are 9p over it (trans=fd), as hcsshim's guest mounts them.</summary>
-    public static readonly GuestTransport GuestTransport =
-        new(UtilityVmDocument.ChannelPort, $"9p-vsock {UtilityVmDocument.Plan9Port}", ["hv_vmbus", "vsock", "hv_sock", "9pnet", "9p"]);
-
     public string? UnsupportedReason { get; } = Probe();
 
     public IReadOnlyList<KeyValuePair<string, string>> Facts { get; } =
         [new("hypervisor", "Hyper-V, Host Compute Service (computecore.dll), HCS schema 2.1")];
-
-    public GuestTransport Transport => GuestTransport;
 
     public Task<IVirtualMachine> BootAsync(VmRequest request, CancellationToken ct) =>
         Task.Run<IVirtualMachine>(() =>

@@ -44,7 +44,12 @@ public static class UtilityVmDocument
             Plan9ShareFlags.LinuxMetadata | (s.ReadOnly ? Plan9ShareFlags.ReadOnly : Plan9ShareFlags.None))),
     ]);
 
-    /// <summary>hcsshim's kernel-direct command line without its GCS: no serial ports, no PCI, power off on panic, hv_sock only.</summary>
+    /// <summary>
+    /// hcsshim's kernel-direct command line without its GCS (no serial ports, no PCI, power off on panic, hv_sock
+    /// only), then the guest init's: its channel is a vsock stream to the host, its shares 9p over vsock to HCS's
+    /// Plan9 server (mounted with trans=fd and aname=TAG, as hcsshim's guest does).
+    /// </summary>
     public static string KernelCommandLine(int cpus) =>
-        $"8250_core.nr_uarts=0 panic=-1 quiet pci=off nr_cpus={cpus} brd.rd_nr=0 pmtmr=0 initcall_blacklist=virtio_vsock_init";
+        $"8250_core.nr_uarts=0 panic=-1 quiet pci=off nr_cpus={cpus} brd.rd_nr=0 pmtmr=0 initcall_blacklist=virtio_vsock_init " +
+        $"flotilla.channel=vsock:{ChannelPort} flotilla.fs=9p-vsock:{Plan9Port}";
 }

@@ -6,11 +6,7 @@ namespace Flotilla.Hypervisor.MacOS;
 /// <summary>Boots container VMs on Apple's Virtualization.framework by running one vfkit per VM, as podman machine does.</summary>
 public sealed class MacOSHost(string? vfkit, string socketDirectory, IProcessLauncher launcher, bool isMacOS) : IVirtualMachineHost
 {
-    public const string Requirement = "needs macOS 11+ with vfkit";
-
-    /// <summary>Apple's devices are virtio-pci; vsock's transport and virtio-fs are modules in Debian's arm64 and amd64 kernels.</summary>
-    public static readonly GuestTransport GuestTransport =
-        new(VfkitCommandLine.ChannelPort, "virtiofs", ["virtio_pci", "vsock", "vmw_vsock_virtio_transport_common", "vmw_vsock_virtio_transport", "fuse", "virtiofs"]);
+    public const string Requirement = "needs macOS 12+ with vfkit";
 
     public string? UnsupportedReason { get; } =
         !isMacOS ? Requirement
@@ -19,8 +15,6 @@ public sealed class MacOSHost(string? vfkit, string socketDirectory, IProcessLau
 
     public IReadOnlyList<KeyValuePair<string, string>> Facts { get; } =
         [new("hypervisor", "Apple Virtualization.framework through vfkit"), new("vfkit", vfkit ?? "not found")];
-
-    public GuestTransport Transport => GuestTransport;
 
     public Task<IVirtualMachine> BootAsync(VmRequest request, CancellationToken ct)
     {

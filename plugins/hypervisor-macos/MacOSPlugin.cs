@@ -14,7 +14,7 @@ public sealed class MacOSPlugin : IFlotillaPlugin
             MacOSHost.FindVfkit(context.Setting("vfkit")),
             context.PluginRunDirectory(Name),
             new SystemProcessLauncher(),
-            OperatingSystem.IsMacOSVersionAtLeast(11));
+            OperatingSystem.IsMacOSVersionAtLeast(12));
         registry.AddRuntime(new VmContainerRuntime("macos", VmSettings.From(context, Name), host, context.Logs));
     }
 }

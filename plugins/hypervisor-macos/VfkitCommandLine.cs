@@ -12,8 +12,11 @@ public static class VfkitCommandLine
     /// <summary>The guest connects to the host (CID 2) on this vsock port; vfkit hands the connection to our unix socket.</summary>
     public const uint ChannelPort = 1024;
 
-    /// <summary>hvc0 is Apple's virtio console; the guest powers off rather than reboots after a panic.</summary>
-    public const string KernelCommandLine = "console=hvc0 quiet panic=-1";
+    /// <summary>
+    /// hvc0 is Apple's virtio console; the guest powers off rather than reboots after a panic; the guest init
+    /// connects its channel over vsock and mounts the shares as virtio-fs.
+    /// </summary>
+    public static readonly string KernelCommandLine = $"console=hvc0 quiet panic=-1 flotilla.channel=vsock:{ChannelPort} flotilla.fs=virtiofs";
 
     public static IReadOnlyList<string> Build(VmRequest request, VfkitPaths paths)
     {

@@ -12,9 +12,6 @@ public interface IVirtualMachineHost
     /// <summary>Facts for <c>flotilla info</c> (hypervisor API, helper versions).</summary>
     IReadOnlyList<KeyValuePair<string, string>> Facts { get; }
 
-    /// <summary>How the guest reaches its shares and channel on this hypervisor; written into the per-run config.</summary>
-    GuestTransport Transport { get; }
-
     Task<IVirtualMachine> BootAsync(VmRequest request, CancellationToken ct);
 }
 

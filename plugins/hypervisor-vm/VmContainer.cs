@@ -1,4 +1,4 @@
-using Flotilla.Hypervisor.Vm.Guest;
+using Flotilla.Guest;
 using Flotilla.Plugins;
 using Microsoft.Extensions.Logging;
 
@@ -17,11 +17,11 @@ internal sealed class VmContainer(string directory, VmContainerRecord record, IL
 
     private static readonly TimeSpan PowerOffGrace = TimeSpan.FromSeconds(5);
 
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly List<VmStreams> _subscribers = [];
     private readonly TaskCompletionSource<ContainerExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IVirtualMachine? _vm;
     private Stream? _channel;
+    private FrameWriter? _input;
     private volatile bool _killed;
 
     public string Directory { get; } = directory;
@@ -101,6 +101,7 @@ internal sealed class VmContainer(string directory, VmContainerRecord record, IL
                 PluginErrorKind.Failed, e);
         }
 
+        _input = new FrameWriter(_channel);
         StartedAt = DateTimeOffset.UtcNow;
         File.WriteAllText(Path.Combine(Directory, "started"), StartedAt.Value.ToString("O"));
         _ = UnblockWhenVmStopsAsync(_vm, _channel);
@@ -122,34 +123,29 @@ internal sealed class VmContainer(string directory, VmContainerRecord record, IL
             return;
         }
 
-        await SendAsync(GuestFrame.Int32(GuestFrameType.Signal, signal), ct);
+        await SendAsync(w => w.WriteAsync(Frame.Signal(signal), ct));
     }
 
     public ValueTask WriteInputAsync(ReadOnlyMemory<byte> data, CancellationToken ct) =>
-        Record.OpenStdin ? SendAsync(new GuestFrame(GuestFrameType.Stdin, data.ToArray()), ct) : ValueTask.CompletedTask;
+        Record.OpenStdin ? SendAsync(w => w.WriteStdinAsync(data, ct)) : ValueTask.CompletedTask;
 
     public ValueTask CloseInputAsync(CancellationToken ct) =>
-        Record.OpenStdin ? SendAsync(new GuestFrame(GuestFrameType.StdinClosed, Array.Empty<byte>()), ct) : ValueTask.CompletedTask;
+        Record.OpenStdin ? SendAsync(w => w.WriteAsync(Frame.StdinClosed(), ct)) : ValueTask.CompletedTask;
 
-    private async ValueTask SendAsync(GuestFrame frame, CancellationToken ct)
+    private async ValueTask SendAsync(Func<FrameWriter, ValueTask> send)
     {
-        if (_channel is null || _exited.Task.IsCompleted)
+        if (_input is null || _exited.Task.IsCompleted)
         {
             return;
         }
 
-        await _writeLock.WaitAsync(ct);
         try
         {
-            await frame.WriteAsync(_channel, ct);
+            await send(_input);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
             // The guest is going away; the pump reports how it ended.
-        }
-        finally
-        {
-            _writeLock.Release();
         }
     }
 
@@ -159,15 +155,17 @@ internal sealed class VmContainer(string directory, VmContainerRecord record, IL
         string? error = null;
         try
         {
-            while (code is null && await GuestFrame.ReadAsync(_channel!, CancellationToken.None) is { } frame)
+            var reader = new FrameReader(_channel!);
+            while (code is null && await reader.ReadAsync(CancellationToken.None) is { } frame)
             {
                 switch (frame.Type)
                 {
-                    case GuestFrameType.Stdout or GuestFrameType.Stderr:
+                    // The guest sends one empty stdout frame when the command has started: not output.
+                    case FrameType.Stdout or FrameType.Stderr when frame.Payload.Length > 0:
                         Deliver(new OutputFrame((StdStream)frame.Type, frame.Payload));
                         break;
-                    case GuestFrameType.Exit:
-                        code = frame.ReadInt32();
+                    case FrameType.Exit:
+                        code = frame.Number;
                         break;
                 }
             }

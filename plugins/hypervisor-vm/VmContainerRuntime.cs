@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using Flotilla.Hypervisor.Vm.Guest;
+using Flotilla.Guest;
 using Flotilla.Plugins;
 using Microsoft.Extensions.Logging;
 
@@ -40,19 +40,13 @@ public sealed class VmContainerRuntime(string name, VmSettings settings, IVirtua
         {
             var rootfs = Path.Combine(spec.Rootfs.ScratchDirectory, "rootfs");
             RootfsBuilder.Build(spec.Rootfs.Layers, rootfs);
-            var shares = new List<VmShare> { new("rootfs", rootfs, false) };
+            var shares = new List<VmShare> { new(RunConfig.RootfsTag, rootfs, false) };
             shares.AddRange(spec.Mounts.Select((m, i) => new VmShare($"vol{i}", m.Source, m.ReadOnly)));
-            var config = new GuestConfig
-            {
-                Args = spec.Args,
-                Env = spec.Env,
-                WorkingDir = spec.WorkingDir,
-                User = UserIds.Resolve(spec.User, rootfs),
-                Mounts = [new("rootfs", "/", false), .. spec.Mounts.Select((m, i) => new GuestMount($"vol{i}", m.Destination, m.ReadOnly))],
-                Transport = host.Transport,
-            };
+            var (uid, gid) = UserIds.Resolve(spec.User, rootfs);
+            var config = new RunConfig(spec.Args, spec.Env, spec.WorkingDir, uid, gid,
+                [new(RunConfig.RootfsTag, "/", false), .. spec.Mounts.Select((m, i) => new GuestMount($"vol{i}", m.Destination, m.ReadOnly))]);
             var initrd = Path.Combine(spec.Rootfs.ScratchDirectory, "initrd.img");
-            await WriteInitrdAsync(settings.Initrd, initrd, config.ToCpio(), ct);
+            await WriteInitrdAsync(settings.Initrd, initrd, config, ct);
             var record = new VmContainerRecord(new VmRequest(spec.Id, settings.Kernel, initrd, memory, cpus, shares, directory), spec.OpenStdin);
             record.Save(directory);
             _containers[spec.Id] = new VmContainer(directory, record, _logger);
@@ -180,12 +174,22 @@ public sealed class VmContainerRuntime(string name, VmSettings settings, IVirtua
         }
     }
 
-    private static async Task WriteInitrdAsync(string baseInitrd, string path, byte[] config, CancellationToken ct)
+    private static async Task WriteInitrdAsync(string baseInitrd, string path, RunConfig config, CancellationToken ct)
     {
         // The base initramfs stays shared and untouched; the kernel unpacks the appended archive over it.
+        var cpio = new MemoryStream();
+        try
+        {
+            config.WriteCpio(cpio);
+        }
+        catch (ArgumentException e)
+        {
+            throw new PluginException(e.Message, PluginErrorKind.InvalidInput, e);
+        }
+
         File.Copy(baseInitrd, path, overwrite: true);
         await using var file = new FileStream(path, FileMode.Append, FileAccess.Write);
-        await file.WriteAsync(config, ct);
+        await file.WriteAsync(cpio.ToArray(), ct);
     }
 
     private VmContainer Find(string id) =>

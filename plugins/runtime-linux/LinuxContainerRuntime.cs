@@ -80,6 +80,7 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
 
     public async Task CreateAsync(ContainerSpec spec, CancellationToken ct)
     {
+        var trace = new StepTrace(_logger, "runtime create", spec.Id);
         var files = Files(spec.Id, spec.Rootfs.ScratchDirectory);
         Directory.CreateDirectory(files.Bundle);
         Directory.CreateDirectory(files.Upper);
@@ -102,14 +103,19 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
         }
 
         var user = UserResolver.Resolve(spec.User, spec.Rootfs.Layers);
+        trace.Step("files");
         MountOverlay(spec.Rootfs.Layers, files);
+        trace.Step("overlay");
         var config = OciSpecBuilder.Build(spec, files.Rootfs, new OciSpecBuilder.Files(files.Hostname, files.Hosts, files.ResolvConf, NetworkNamespace(spec)), user,
             $"/{_settings.CgroupParent}/{spec.Id}", _cgroups);
         await File.WriteAllTextAsync(files.Config, config.ToJsonString(), ct);
+        trace.Step("config.json");
+        trace.Done();
     }
 
     public async Task<IContainerStreams?> StartAsync(string id, bool attach, CancellationToken ct)
     {
+        var trace = new StepTrace(_logger, "runtime start", id);
         var files = FilesOf(id);
         if (!MountTable.IsMountPoint(files.Rootfs))
         {
@@ -124,16 +130,21 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
 
         var config = JsonNode.Parse(await File.ReadAllTextAsync(files.Config, ct))!;
         var tty = config["process"]?["terminal"]?.GetValue<bool>() ?? false;
+        trace.Step("checks");
         await LaunchConmonAsync(id, files, File.Exists(Path.Combine(files.Scratch, "stdin")), tty, ct);
+        trace.Step($"conmon+{_settings.OciRuntime} create");
         IContainerStreams? streams = null;
         try
         {
             if (attach)
             {
                 streams = await AttachSocketStreams.ConnectAsync(AttachSocketPath(id), ct);
+                trace.Step("attach");
             }
 
             await _oci.RunAsync(ct, "start", id);
+            trace.Step($"{_settings.OciRuntime} start");
+            trace.Done();
             return streams;
         }
         catch
@@ -251,12 +262,14 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
             throw new PluginException($"no such container: {id}", PluginErrorKind.NotFound);
         }
 
+        var trace = new StepTrace(_logger, "runtime delete", id);
         var files = FilesOf(id);
         if ((await GetStatusAsync(id, ct)).State == ContainerState.Running)
         {
             throw new PluginException($"container {id} is running: stop it first", PluginErrorKind.Conflict);
         }
 
+        trace.Step("status");
         try
         {
             await _oci.RunAsync(ct, "delete", "--force", id);
@@ -266,11 +279,13 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
             _logger.LogDebug("{Runtime} delete {Id}: {Message}", _settings.OciRuntime, id, e.Message);
         }
 
+        trace.Step($"{_settings.OciRuntime} delete");
         if (MountTable.IsMountPoint(files.Rootfs))
         {
             Native.Check(Native.umount2(files.Rootfs, Native.MNT_DETACH), $"unmount {files.Rootfs}");
         }
 
+        trace.Step("umount");
         DeleteIfExists(files.Rootfs);
         var netns = NetworkNamespaceBind(id);
         if (MountTable.IsMountPoint(netns))
@@ -282,6 +297,8 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
         DeleteIfExists(Path.Combine(ExitDirectory, id));
         DeleteIfExists(Path.Combine(SocketDirectory, CuUuid(id)));
         File.Delete(Path.Combine(IndexDirectory, id));
+        trace.Step("files");
+        trace.Done();
     }
 
     public Task<IReadOnlyList<string>> ListAsync(CancellationToken ct) =>

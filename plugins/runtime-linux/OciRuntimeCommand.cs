@@ -11,12 +11,18 @@ public sealed class OciRuntimeCommand(RuntimeSettings settings, RuntimeMountName
     /// <summary>argv prefix for anything that must see the runtime's view of the host (conmon, the runtime).</summary>
     public IReadOnlyList<string> Prefix => mountNamespace?.CommandPrefix ?? [];
 
+    // crun refuses the hybrid cgroup layout only where it sets cgroups up (create, exec); start (the exec fifo) and
+    // delete (which removes the cgroup directories it recorded) work from the host's namespace, which saves an
+    // nsenter on the path of every container.
+    private static readonly HashSet<string> HostNamespaceCommands = ["start", "delete"];
+
     public ProcessStartInfo StartInfo(params string[] args) => StartInfo([], args);
 
     /// <param name="global">Global options of the runtime (before the command), e.g. --log.</param>
     public ProcessStartInfo StartInfo(string[] global, params string[] args)
     {
-        IReadOnlyList<string> argv = [.. Prefix, settings.OciRuntimePath, "--root", StateRoot, .. global, .. args];
+        IReadOnlyList<string> prefix = args.Length > 0 && HostNamespaceCommands.Contains(args[0]) ? [] : Prefix;
+        IReadOnlyList<string> argv = [.. prefix, settings.OciRuntimePath, "--root", StateRoot, .. global, .. args];
         var psi = new ProcessStartInfo(argv[0])
         {
             RedirectStandardOutput = true,

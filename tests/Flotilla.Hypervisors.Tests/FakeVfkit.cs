@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Text;
+using Flotilla.Guest;
 using Flotilla.Hypervisor.MacOS;
-using Flotilla.Hypervisor.Vm.Guest;
 
 namespace Flotilla.Hypervisors.Tests;
 
@@ -87,34 +87,37 @@ public sealed class FakeVm(IReadOnlyList<string> args, Dictionary<string, byte[]
         _guest = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await _guest.ConnectAsync(new UnixDomainSocketEndPoint(channelSocket));
         await using var channel = new NetworkStream(_guest);
+        var output = new FrameWriter(channel);
+        var input = new FrameReader(channel);
+        await output.WriteAsync(new Frame(FrameType.Stdout, ReadOnlyMemory<byte>.Empty), default); // "started", as init.c sends
         switch (Argv[0])
         {
             case "echo":
-                await Send(channel, GuestFrameType.Stdout, string.Join(' ', Argv[1..]) + "\n");
-                await Send(channel, GuestFrameType.Stderr, "to stderr\n");
-                await GuestFrame.Int32(GuestFrameType.Exit, 0).WriteAsync(channel, default);
+                await Send(output, FrameType.Stdout, string.Join(' ', Argv[1..]) + "\n");
+                await Send(output, FrameType.Stderr, "to stderr\n");
+                await output.WriteAsync(Frame.Exit(0), default);
                 break;
             case "exit":
-                await GuestFrame.Int32(GuestFrameType.Exit, int.Parse(Argv[1])).WriteAsync(channel, default);
+                await output.WriteAsync(Frame.Exit(int.Parse(Argv[1])), default);
                 break;
             case "cat":
-                while (await GuestFrame.ReadAsync(channel, default) is { Type: GuestFrameType.Stdin } input)
+                while (await input.ReadAsync(default) is { Type: FrameType.Stdin } data)
                 {
-                    await new GuestFrame(GuestFrameType.Stdout, input.Payload).WriteAsync(channel, default);
+                    await output.WriteAsync(new Frame(FrameType.Stdout, data.Payload), default);
                 }
 
-                await GuestFrame.Int32(GuestFrameType.Exit, 0).WriteAsync(channel, default);
+                await output.WriteAsync(Frame.Exit(0), default);
                 break;
             case "sleep":
-                var signal = await GuestFrame.ReadAsync(channel, default);
-                await GuestFrame.Int32(GuestFrameType.Exit, 128 + signal!.Value.ReadInt32()).WriteAsync(channel, default);
+                var signal = await input.ReadAsync(default);
+                await output.WriteAsync(Frame.Exit(128 + signal!.Value.Number), default);
                 break;
             case "die":
-                await Send(channel, GuestFrameType.Stdout, "partial\n");
+                await Send(output, FrameType.Stdout, "partial\n");
                 break;
         }
     }
 
-    private static ValueTask Send(Stream channel, GuestFrameType type, string text) =>
-        new GuestFrame(type, Encoding.UTF8.GetBytes(text)).WriteAsync(channel, default);
+    private static ValueTask Send(FrameWriter output, FrameType type, string text) =>
+        output.WriteAsync(new Frame(type, Encoding.UTF8.GetBytes(text)), default);
 }

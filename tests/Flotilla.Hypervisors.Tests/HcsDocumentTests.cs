@@ -30,7 +30,7 @@ public sealed class HcsDocumentTests
                         "LinuxKernelDirect": {
                             "KernelFilePath": "C:\\ProgramData\\flotilla\\plugins\\hypervisor-hyperv\\vmlinux",
                             "InitRdPath": "C:\\ProgramData\\flotilla\\containers\\c0ffee\\initrd.img",
-                            "KernelCmdLine": "8250_core.nr_uarts=0 panic=-1 quiet pci=off nr_cpus=2 brd.rd_nr=0 pmtmr=0 initcall_blacklist=virtio_vsock_init"
+                            "KernelCmdLine": "8250_core.nr_uarts=0 panic=-1 quiet pci=off nr_cpus=2 brd.rd_nr=0 pmtmr=0 initcall_blacklist=virtio_vsock_init flotilla.channel=vsock:1024 flotilla.fs=9p-vsock:564"
                         }
                     },
                     "ComputeTopology": {
@@ -90,14 +90,6 @@ public sealed class HcsDocumentTests
         var back = HvSocketEndPoint.FromBytes(address);
         Assert.Equal(vm, back.VmId);
         Assert.Equal(endpoint.ServiceId, back.ServiceId);
-    }
-
-    [Fact]
-    public void Guest_is_told_to_reach_hyperv_over_hv_sock_and_9p_over_vsock()
-    {
-        Assert.Equal(
-            "channel vsock-connect 2 1024\nshares 9p-vsock 564\nmodules hv_vmbus vsock hv_sock 9pnet 9p\n",
-            HyperVHost.GuestTransport.Render());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Flotilla.Guest;
 using Flotilla.Hypervisor.Vm;
 using Flotilla.Plugins;
 
@@ -65,11 +66,11 @@ public sealed class HostSideTests : IDisposable
     {
         var root = Layer("root", ("etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:100::/home/app:/bin/sh"), ("etc/group", "root:x:0:\nstaff:x:50:"));
 
-        Assert.Equal("0:0", UserIds.Resolve(null, root));
-        Assert.Equal("1000:100", UserIds.Resolve("app", root));
-        Assert.Equal("1000:100", UserIds.Resolve("1000", root));
-        Assert.Equal("1000:50", UserIds.Resolve("app:staff", root));
-        Assert.Equal("4242:7", UserIds.Resolve("4242:7", root));
+        Assert.Equal((0u, 0u), UserIds.Resolve(null, root));
+        Assert.Equal((1000u, 100u), UserIds.Resolve("app", root));
+        Assert.Equal((1000u, 100u), UserIds.Resolve("1000", root));
+        Assert.Equal((1000u, 50u), UserIds.Resolve("app:staff", root));
+        Assert.Equal((4242u, 7u), UserIds.Resolve("4242:7", root));
         Assert.Contains("unable to find user nobody", Assert.Throws<PluginException>(() => UserIds.Resolve("nobody", root)).Message);
     }
 

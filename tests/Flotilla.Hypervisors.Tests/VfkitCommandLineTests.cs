@@ -25,7 +25,7 @@ public sealed class VfkitCommandLineTests
         [
             "--cpus", "3",
             "--memory", "256",
-            "--bootloader", "linux,kernel=/Users/u/flotilla/vmlinux,initrd=/Users/u/flotilla/c/initrd.img,cmdline=\"console=hvc0 quiet panic=-1\"",
+            "--bootloader", "linux,kernel=/Users/u/flotilla/vmlinux,initrd=/Users/u/flotilla/c/initrd.img,cmdline=\"console=hvc0 quiet panic=-1 flotilla.channel=vsock:1024 flotilla.fs=virtiofs\"",
             "--device", "virtio-fs,sharedDir=/Users/u/flotilla/c/rootfs,mountTag=rootfs",
             "--device", "virtio-fs,sharedDir=/Users/u/data,mountTag=vol0",
             "--device", "virtio-vsock,port=1024,socketURL=/var/run/flotilla/plugins/hypervisor-macos/0123456789ab.sock,listen",
@@ -44,17 +44,9 @@ public sealed class VfkitCommandLineTests
     }
 
     [Fact]
-    public void Guest_is_told_to_reach_the_host_over_virtio_vsock_and_mount_virtiofs()
-    {
-        Assert.Equal(
-            "channel vsock-connect 2 1024\nshares virtiofs\nmodules virtio_pci vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport fuse virtiofs\n",
-            MacOSHost.GuestTransport.Render());
-    }
-
-    [Fact]
     public void Off_macos_the_host_is_unsupported_and_without_vfkit_it_says_how_to_get_it()
     {
-        Assert.Equal("needs macOS 11+ with vfkit", new MacOSHost("/usr/local/bin/vfkit", "/run", new SystemProcessLauncher(), isMacOS: false).UnsupportedReason);
+        Assert.Equal("needs macOS 12+ with vfkit", new MacOSHost("/usr/local/bin/vfkit", "/run", new SystemProcessLauncher(), isMacOS: false).UnsupportedReason);
         Assert.Contains("brew install vfkit", new MacOSHost(null, "/run", new SystemProcessLauncher(), isMacOS: true).UnsupportedReason);
         Assert.Null(new MacOSHost("/usr/local/bin/vfkit", "/run", new SystemProcessLauncher(), isMacOS: true).UnsupportedReason);
     }

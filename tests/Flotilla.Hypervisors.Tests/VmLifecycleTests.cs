@@ -1,8 +1,8 @@
 using System.Text;
+using Flotilla.Guest;
 using Flotilla.Hypervisor.HyperV;
 using Flotilla.Hypervisor.MacOS;
 using Flotilla.Hypervisor.Vm;
-using Flotilla.Hypervisor.Vm.Guest;
 using Flotilla.Plugins;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -25,7 +25,13 @@ public sealed class VmLifecycleTests : IDisposable
     {
         var boot = Directory.CreateDirectory(Path.Combine(_dir.FullName, "boot")).FullName;
         File.WriteAllText(Path.Combine(boot, "vmlinux"), "kernel");
-        File.WriteAllBytes(Path.Combine(boot, "initrd.img"), new GuestConfig { Args = ["base"] }.ToCpio());
+        using (var initrd = File.Create(Path.Combine(boot, "initrd.img")))
+        {
+            var cpio = new CpioWriter(initrd);
+            cpio.AddFile("init", "the guest init");
+            cpio.Finish();
+        }
+
         _settings = new VmSettings("hypervisor-macos", Path.Combine(boot, "vmlinux"), Path.Combine(boot, "initrd.img"),
             Path.Combine(_dir.FullName, "state"), 512, TimeSpan.FromSeconds(2));
     }
@@ -69,10 +75,10 @@ public sealed class VmLifecycleTests : IDisposable
 
         var vm = Assert.Single(_vfkit.Started);
         Assert.Equal("PATH=/bin\0A=b c\0", vm.Text("flotilla/env"));
-        Assert.Equal("/srv", vm.Text("flotilla/workdir"));
-        Assert.Equal("1000:100", vm.Text("flotilla/user"));
+        Assert.Equal("/srv\n", vm.Text("flotilla/workdir"));
+        Assert.Equal("1000:100\n", vm.Text("flotilla/user"));
         Assert.Equal("rootfs / rw\nvol0 /data ro\n", vm.Text("flotilla/mounts"));
-        Assert.StartsWith("channel vsock-connect 2 1024\nshares virtiofs\n", vm.Text("flotilla/transport"));
+        Assert.Equal("the guest init", vm.Text("init"));
         Assert.Equal(["--cpus", "1", "--memory", "128"], vm.Args.Take(4));
         Assert.Contains($"virtio-fs,sharedDir={volume},mountTag=vol0", vm.Args);
     }
@@ -221,7 +227,7 @@ public sealed class VmLifecycleTests : IDisposable
         var hyperv = new VmContainerRuntime("hyperv", _settings, new HyperVHost(), NullLoggerFactory.Instance);
 
         var e = await Assert.ThrowsAsync<PluginException>(() => macos.CreateAsync(Spec("echo"), default));
-        Assert.Equal("the macos runtime is not supported on this host (needs macOS 11+ with vfkit)", e.Message);
+        Assert.Equal("the macos runtime is not supported on this host (needs macOS 12+ with vfkit)", e.Message);
         Assert.Equal(PluginErrorKind.NotSupported, e.Kind);
         e = await Assert.ThrowsAsync<PluginException>(() => hyperv.CreateAsync(Spec("echo"), default));
         Assert.Equal("the hyperv runtime is not supported on this host (needs Windows 10 1809+/Server 2019 with the Hyper-V feature)", e.Message);

@@ -171,7 +171,8 @@ public sealed class EndToEndTests
         registry.Add("team/liar", "v1", liar);
         registry.Blobs[liar.LayerDigests[0]] = TarBuilder.Gzip(TestImage.Layer("other"));
         var lie = await Assert.ThrowsAsync<FlotillaApiException>(() => client.Images.PullAsync($"{registry.Host}/team/liar:v1", auth));
-        Assert.Contains("with other content", lie.Message);
+        // Depending on which of the store and the unpacker sees the lie first: a digest mismatch, or the download failing.
+        Assert.Matches("does not match its digest|download of blob .* failed", lie.Message);
         Assert.DoesNotContain(await client.Images.ListAsync(), i => i.RepoTags.Contains($"{registry.Host}/team/liar:v1"));
     }
 

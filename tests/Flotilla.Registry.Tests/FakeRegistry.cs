@@ -42,6 +42,12 @@ public sealed class FakeRegistry : IAsyncDisposable
 
     public string Host { get; private set; } = "";
 
+    /// <summary>When set, blob GETs are answered 307 to /storage/DIGEST on "localhost" (another host name), as registries send blobs to S3 or a CDN.</summary>
+    public bool RedirectBlobs { get; set; }
+
+    /// <summary>The Authorization headers that reached /storage/: a client must not hand the registry's token to blob storage.</summary>
+    public ConcurrentQueue<string> StorageAuthorizations { get; } = new();
+
     public void Add(string repository, string tag, TestImage image)
     {
         Manifests[$"{repository}:{tag}"] = (image.ManifestMediaType, image.Manifest);
@@ -90,6 +96,14 @@ public sealed class FakeRegistry : IAsyncDisposable
             return;
         }
 
+        if (path.StartsWith("/storage/", StringComparison.Ordinal) && Blobs.TryGetValue(path["/storage/".Length..], out var stored))
+        {
+            StorageAuthorizations.Enqueue(context.Request.Headers.Authorization.ToString());
+            context.Response.ContentLength = stored.Length;
+            await context.Response.Body.WriteAsync(stored);
+            return;
+        }
+
         if (TokenCredentials is not null || AnonymousTokens)
         {
             if (context.Request.Headers.Authorization.ToString() != "Bearer " + IssuedToken)
@@ -132,6 +146,13 @@ public sealed class FakeRegistry : IAsyncDisposable
             if (Blobs.TryGetValue(digest, out var bytes))
             {
                 BlobGets.AddOrUpdate(digest, 1, (_, n) => n + 1);
+                if (RedirectBlobs)
+                {
+                    context.Response.StatusCode = 307;
+                    context.Response.Headers.Location = $"http://localhost:{new Uri("http://" + Host).Port}/storage/{digest}";
+                    return;
+                }
+
                 context.Response.ContentLength = bytes.Length;
                 for (var offset = 0; offset < bytes.Length; offset += 64 << 10)
                 {

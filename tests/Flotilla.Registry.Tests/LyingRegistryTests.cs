@@ -34,7 +34,7 @@ public sealed class LyingRegistryTests
         var layer = image.LayerDigests[1];
         registry.Blobs[layer] = [.. registry.Blobs[layer].Select((b, i) => i == 100 ? (byte)(b ^ 1) : b)];
         var e = await PullFailsAsync(registry, "app:v1");
-        Assert.Contains($"sent blob {layer} of app with other content", e.Message);
+        Assert.Contains($"layer {layer} of app from registry {registry.Host} cannot be used", e.Message);
         Assert.Contains("does not match its digest", e.Message);
     }
 
@@ -215,10 +215,34 @@ public sealed class LyingRegistryTests
 
         Assert.Contains(registry.TokenRequests, q => q.Contains("service=fake-registry") && q.Contains("scope=repository%3Ateam%2Fapp%3Apull"));
 
+        // A registry token (X-Registry-Auth "registrytoken") is sent as it is, without asking the token service.
+        var asked = registry.TokenRequests.Count;
+        await using (var store = new StoreFixture())
+        {
+            await store.PullAsync($"{registry.Host}/team/app:v1", new RegistryCredentials(null, null, RegistryToken: "token-for-flotilla-tests"));
+        }
+
+        Assert.Equal(asked, registry.TokenRequests.Count);
+
         registry.TokenCredentials = null;
         registry.AnonymousTokens = true;
         await using var anonymous = new StoreFixture();
         Assert.Equal(2, (await anonymous.PullAsync($"{registry.Host}/team/app:v1")).DiffIds.Count);
+    }
+
+    [Fact]
+    public async Task Blobs_redirected_to_storage_are_fetched_there_without_the_registry_token()
+    {
+        await using var registry = await FakeRegistry.StartAsync();
+        var image = Image();
+        registry.Add("team/app", "v1", image);
+        registry.AnonymousTokens = true;
+        registry.RedirectBlobs = true;
+        await using var store = new StoreFixture();
+        var pulled = await store.PullAsync($"{registry.Host}/team/app:v1");
+        Assert.Equal(image.ManifestDigest, pulled.ManifestDigest);
+        Assert.Equal(3, registry.StorageAuthorizations.Count); // the config and two layers
+        Assert.All(registry.StorageAuthorizations, Assert.Empty);
     }
 
     [Fact]

@@ -74,6 +74,44 @@ public sealed class SwarmCluster : IAsyncLifetime
         throw new TimeoutException($"service {service} did not get there within {timeout.TotalSeconds} s; its tasks:\n{seen}");
     }
 
+    /// <summary>
+    /// Waits until every node answers and the swarm sees all of them ready, without a break for a few seconds: after
+    /// a database outage a node the others evicted restarts itself, and a test that starts then would find it gone.
+    /// </summary>
+    public async Task WaitSteadyAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        var steadySince = DateTime.UtcNow;
+        var seen = "";
+        while (DateTime.UtcNow - steadySince < TimeSpan.FromSeconds(5))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the swarm did not settle within 90 s: {seen}");
+            }
+
+            var answering = await Task.WhenAll(Nodes.Select(async n => (await n.CliAsync("version")).ExitCode == 0));
+            var ready = 0;
+            try
+            {
+                using var client = Client();
+                ready = (await client.Nodes.ListAsync()).Count(n => n.Status.State == "ready");
+            }
+            catch (Exception e) when (e is FlotillaApiException or DaemonUnavailableException or HttpRequestException)
+            {
+                // Not steady yet.
+            }
+
+            seen = $"{answering.Count(a => a)} of {Size} nodes answer, {ready} ready";
+            if (!answering.All(a => a) || ready != Size)
+            {
+                steadySince = DateTime.UtcNow;
+            }
+
+            await Task.Delay(500);
+        }
+    }
+
     public static List<SwarmTask> Running(List<SwarmTask> tasks) =>
         [.. tasks.Where(t => t.Status.State == "running" && t.DesiredState == "running")];
 
@@ -83,11 +121,12 @@ public sealed class SwarmCluster : IAsyncLifetime
         return (await client.Nodes.ListAsync()).ToDictionary(n => n.ID, n => n.Description.Hostname);
     }
 
-    /// <summary>Containers that run on a node, as that node's own API sees them.</summary>
-    public async Task<int> RunningContainersAsync(int index)
+    /// <summary>Containers of a service that run on a node, as that node's own API sees them.</summary>
+    public async Task<int> RunningContainersAsync(int index, string service)
     {
-        var ps = await Nodes[index].CliAsync("ps", "-q");
-        return ps.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+        using var client = Client(index);
+        return (await client.Containers.ListAsync()).Count(c => c.State == "running"
+            && c.Labels.GetValueOrDefault("com.docker.swarm.service.name") == service);
     }
 
     public async Task DisposeAsync()

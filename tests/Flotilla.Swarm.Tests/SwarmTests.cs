@@ -64,11 +64,11 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
 
             // It comes back: the containers it kept running for the moved tasks are stopped there.
             await victim.StartProcessAsync();
-            await WaitAsync(async () => await cluster.RunningContainersAsync(2) == 0, "the returning node to stop its moved tasks");
+            await WaitAsync(async () => await cluster.RunningContainersAsync(2, "web") == 0, "the returning node to stop its moved tasks");
             var total = 0;
             for (var i = 0; i < SwarmCluster.Size; i++)
             {
-                total += await cluster.RunningContainersAsync(i);
+                total += await cluster.RunningContainersAsync(i, "web");
             }
 
             Assert.Equal(6, total);
@@ -92,7 +92,7 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
             var ids = await cluster.NodeIdsAsync();
             await cluster.WaitForTasksAsync("drained", t =>
                 SwarmCluster.Running(t).Count == 3 && SwarmCluster.Running(t).All(x => ids[x.NodeID] != node), Converge);
-            await WaitAsync(async () => await cluster.RunningContainersAsync(1) == 0, "the drained node to stop its tasks");
+            await WaitAsync(async () => await cluster.RunningContainersAsync(1, "drained") == 0, "the drained node to stop its tasks");
         }
         finally
         {
@@ -128,14 +128,14 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         Assert.NotEqual(0, negative.ExitCode);
         Assert.Contains("replicas", negative.Stderr);
 
-        var badName = await cluster.Manager.CliAsync("service", "create", "--name", "not_a_dns_label", "busybox", "true");
+        var badName = await cluster.Manager.CliAsync("service", "create", "--name", "-not.a.name", "busybox", "true");
         Assert.Contains("invalid service name", badName.Stderr);
 
         var badConstraint = await cluster.Manager.CliAsync("service", "create", "--name", "bc", "--constraint", "node.colour=red", "busybox", "true");
         Assert.Contains("invalid constraint", badConstraint.Stderr);
 
         Assert.Equal(0, (await cluster.Manager.CliAsync("service", "create", "--name", "nowhere", "--constraint", "node.labels.zone==mars", "busybox", "sleep", "60")).ExitCode);
-        Assert.Equal(0, (await cluster.Manager.CliAsync("service", "create", "--name", "noimage", "busybox-that-does-not-exist", "true")).ExitCode);
+        Assert.Equal(0, (await cluster.Manager.CliAsync("service", "create", "--name", "noimage", "127.0.0.1:9/busybox-that-does-not-exist", "true")).ExitCode);
         try
         {
             var duplicate = await cluster.Manager.CliAsync("service", "create", "--name", "nowhere", "busybox", "true");
@@ -163,7 +163,7 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         try
         {
             await cluster.WaitForTasksAsync("rolling", t => SwarmCluster.Running(t).Count == 2, Converge);
-            Assert.Equal(0, (await cluster.Manager.CliAsync("service", "update", "--image", "busybox-missing", "rolling")).ExitCode);
+            Assert.Equal(0, (await cluster.Manager.CliAsync("service", "update", "--image", "127.0.0.1:9/busybox-missing", "rolling")).ExitCode);
             using var client = cluster.Client();
             await WaitAsync(async () => (await client.Services.InspectAsync("rolling")).UpdateStatus?.State == "rollback_completed", "the rollback to complete");
             var service = await client.Services.InspectAsync("rolling");
@@ -174,6 +174,207 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         finally
         {
             await cluster.Manager.CliAsync("service", "rm", "rolling");
+        }
+    }
+
+    [Fact]
+    public async Task AGlobalServiceFollowsNodesLeavingAndJoining()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "everywhere", "--mode", "global", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var leaver = cluster.Nodes[2];
+        try
+        {
+            await cluster.WaitForTasksAsync("everywhere", t => SwarmCluster.Running(t).Count == 3, Converge);
+
+            var left = await leaver.CliAsync("swarm", "leave");
+            Assert.True(left.ExitCode == 0, left.ToString());
+            await cluster.WaitForTasksAsync("everywhere", t => SwarmCluster.Running(t).Count == 2, Converge);
+            Assert.Equal(0, await cluster.RunningContainersAsync(2, "everywhere"));
+
+            var token = (await cluster.Manager.CliAsync("swarm", "join-token", "-q", "worker")).Stdout.Trim();
+            var joined = await leaver.CliAsync("swarm", "join", "--token", token, cluster.ManagerAddress);
+            Assert.True(joined.ExitCode == 0, joined.ToString());
+            await cluster.WaitForTasksAsync("everywhere", t => SwarmCluster.Running(t).Count == 3, Converge);
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "everywhere");
+        }
+    }
+
+    [Fact]
+    public async Task AStackDeploysFromABundleAndBadBundlesAreRefused()
+    {
+        var dir = Path.Combine(cluster.Manager.RunDirectory, "bundles");
+        Directory.CreateDirectory(dir);
+        var good = Path.Combine(dir, "app.dab");
+        await File.WriteAllTextAsync(good, """
+            {"Version":"0.1","Services":{
+              "api":{"Image":"busybox","Command":["sleep"],"Args":["3600"],"Env":["MODE=api"],"Labels":{"tier":"back"},"WorkingDir":"/tmp"},
+              "worker":{"Image":"busybox","Args":["sleep","3600"]}}}
+            """);
+        var deployed = await cluster.Manager.CliAsync("stack", "deploy", "--bundle-file", good, "shop");
+        Assert.True(deployed.ExitCode == 0, deployed.ToString());
+        try
+        {
+            Assert.Contains("shop   2", (await cluster.Manager.CliAsync("stack", "ls")).Stdout);
+            await cluster.WaitForTasksAsync("shop_api", t => SwarmCluster.Running(t).Count == 1, Converge);
+            await cluster.WaitForTasksAsync("shop_worker", t => SwarmCluster.Running(t).Count == 1, Converge);
+            var ps = await cluster.Manager.CliAsync("stack", "ps", "shop");
+            Assert.Contains("shop_api.1", ps.Stdout);
+            Assert.Contains("shop_worker.1", ps.Stdout);
+
+            var unknown = Path.Combine(dir, "unknown.dab");
+            await File.WriteAllTextAsync(unknown, """{"Version":"0.1","Services":{"a":{"Image":"busybox","Replicas":3}}}""");
+            var refused = await cluster.Manager.CliAsync("stack", "deploy", "--bundle-file", unknown, "bad");
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("Replicas", refused.Stderr);
+
+            var noImage = Path.Combine(dir, "noimage.dab");
+            await File.WriteAllTextAsync(noImage, """{"Version":"0.1","Services":{"a":{"Args":["true"]}}}""");
+            var missing = await cluster.Manager.CliAsync("stack", "deploy", "--bundle-file", noImage, "bad");
+            Assert.Contains("service a has no Image", missing.Stderr);
+            Assert.DoesNotContain("bad", (await cluster.Manager.CliAsync("stack", "ls")).Stdout);
+        }
+        finally
+        {
+            Assert.Equal(0, (await cluster.Manager.CliAsync("stack", "rm", "shop")).ExitCode);
+        }
+
+        Assert.DoesNotContain("shop", (await cluster.Manager.CliAsync("service", "ls")).Stdout);
+    }
+
+    [Fact]
+    public async Task ServiceLogsGatherTheOutputOfEveryTaskAcrossNodes()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "talker", "--replicas", "3", "--stop-grace-period", "1s",
+            "busybox", "sh", "-c", "echo hello; echo oops >&2; sleep 3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            await cluster.WaitForTasksAsync("talker", t => SwarmCluster.Running(t).Count == 3, Converge);
+            ProcessResult logs = null!;
+            await WaitAsync(async () => (logs = await cluster.Manager.CliAsync("service", "logs", "talker")).Stdout.Split('\n').Count(l => l.EndsWith("| hello")) == 3, "three tasks' output");
+            foreach (var slot in new[] { 1, 2, 3 })
+            {
+                Assert.Contains(logs.Stdout.Split('\n'), l => l.StartsWith($"talker.{slot}.") && l.Contains('@') && l.EndsWith("| hello"));
+            }
+
+            Assert.Equal(3, logs.Stderr.Split('\n').Count(l => l.EndsWith("| oops")));
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "talker");
+        }
+    }
+
+    [Fact]
+    public async Task AServiceOnTheKvmRuntimeRunsItsReplicasAsVmsAndHeals()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "vms", "--replicas", "2", "--runtime", "kvm",
+            "--restart-delay", "0s", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            var tasks = await cluster.WaitForTasksAsync("vms", t => SwarmCluster.Running(t).Count == 2, TimeSpan.FromSeconds(120));
+            using var client = cluster.Client();
+            Assert.All(SwarmCluster.Running(tasks), t => Assert.Equal("kvm", t.Spec.Runtime));
+            Assert.True((await Run.ShellAsync("pgrep -c '[q]emu-system'")).Stdout.Trim() is var n && int.Parse(n) >= 2, "two VMs run");
+
+            // Kill one task's container (its VM): the service replaces it.
+            var victim = SwarmCluster.Running(tasks)[0];
+            var ids = await cluster.NodeIdsAsync();
+            var node = cluster.Nodes.First(d => d.Name == ids[victim.NodeID]);
+            Assert.Equal(0, (await node.CliAsync("kill", victim.Status.ContainerStatus!.ContainerID)).ExitCode);
+            await cluster.WaitForTasksAsync("vms", t => SwarmCluster.Running(t).Count == 2 && t.Any(x => x.ID == victim.ID && x.Status.State == "failed"),
+                TimeSpan.FromSeconds(120));
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "vms");
+        }
+
+        await WaitAsync(async () => (await Run.ShellAsync($"pgrep -f '[q]emu-system.*{Flotilla.Tests.Harness.Leftovers.BaseDirectory}' || true")).Stdout.Trim().Length == 0,
+            "no VM of the service to be left");
+    }
+
+    [Fact]
+    public async Task StoppingEverySiloLosesNothing()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "durable", "--replicas", "3", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            await cluster.WaitForTasksAsync("durable", t => SwarmCluster.Running(t).Count == 3, Converge);
+            foreach (var node in cluster.Nodes)
+            {
+                await node.KillAsync();
+            }
+
+            foreach (var node in cluster.Nodes)
+            {
+                await node.StartProcessAsync();
+            }
+
+            await cluster.WaitForTasksAsync("durable", t => SwarmCluster.Running(t).Count == 3, Converge);
+            using var client = cluster.Client();
+            Assert.Equal(3, (await client.Nodes.ListAsync()).Count(n => n.Status.State == "ready"));
+            Assert.Equal(3, (await client.Services.InspectAsync("durable")).Spec.Mode.Replicated?.Replicas);
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "durable");
+        }
+    }
+
+    [Fact]
+    public async Task WhileTheDatabaseIsUnreachableContainersKeepRunningAndTheSwarmRecoversByItself()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "steady", "--replicas", "3", "--stop-grace-period", "1s", "busybox", "sleep", "3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            await cluster.WaitForTasksAsync("steady", t => SwarmCluster.Running(t).Count == 3, Converge);
+            Assert.Equal(0, (await cluster.Network.BlockDatabaseAsync(true)).ExitCode);
+            try
+            {
+                var refused = await cluster.Manager.CliAsync("service", "create", "--name", "during-outage", "busybox", "true");
+                Assert.NotEqual(0, refused.ExitCode);
+                Assert.True(refused.Stderr.Contains("unreachable"), refused.Stderr);
+                var running = 0;
+                for (var i = 0; i < SwarmCluster.Size; i++)
+                {
+                    running += await cluster.RunningContainersAsync(i, "steady");
+                }
+
+                Assert.Equal(3, running);
+            }
+            finally
+            {
+                await cluster.Network.BlockDatabaseAsync(false);
+            }
+
+            foreach (var node in cluster.Nodes)
+            {
+                // A node the cluster evicted meanwhile restarts itself and rejoins: its API comes back.
+                var up = false;
+                for (var i = 0; i < 240 && !up; i++)
+                {
+                    up = (await node.CliAsync("version")).ExitCode == 0;
+                    await Task.Delay(up ? 0 : 250);
+                }
+
+                Assert.True(up, $"node {node.Name} did not come back after the outage:\n{await node.ReadLogAsync()}");
+            }
+
+            await WaitAsync(async () => (await cluster.Manager.CliAsync("service", "ls")).ExitCode == 0, "the swarm to answer again");
+            await cluster.WaitForTasksAsync("steady", t => SwarmCluster.Running(t).Count == 3, Converge);
+            await cluster.WaitSteadyAsync();
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "steady", "during-outage");
         }
     }
 

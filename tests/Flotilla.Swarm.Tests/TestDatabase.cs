@@ -9,7 +9,7 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public string Name { get; }
 
-    public string ConnectionString(string host) => $"Host={host};Username=flotilla;Password=flotilla;Database={Name};Timeout=5";
+    public string ConnectionString(string host) => $"Host={host};Username=flotilla;Password=flotilla;Database={Name};Timeout=5;Command Timeout=5";
 
     public static async Task<TestDatabase> CreateAsync()
     {

@@ -35,7 +35,9 @@ public sealed class TestNetwork : IAsyncDisposable
     {
         await SweepAsync();
         var used = (await Run.ShellAsync("ip -4 -o addr show | grep -o '10\\.231\\.[0-9]*' || true")).Stdout;
-        var subnet = Enumerable.Range(2, 250).First(n => !used.Contains($"10.231.{n}."));
+        // A random free /24, so that two runs starting at once (two checkouts) don't take the same one.
+        var free = Enumerable.Range(2, 240).Where(n => !used.Contains($"10.231.{n}.")).ToList();
+        var subnet = free[Random.Shared.Next(free.Count)];
         var network = new TestNetwork(Guid.NewGuid().ToString("N")[..6], subnet);
         var script = $"""
             set -e
@@ -70,8 +72,13 @@ public sealed class TestNetwork : IAsyncDisposable
     public Task<ProcessResult> SetLinkAsync(int node, bool up) =>
         Run.ShellAsync($"ip link set {Bridge}v{node} {(up ? "up" : "down")}");
 
+    /// <summary>Cuts (or restores) the nodes' way to PostgreSQL, with a table of this run's own.</summary>
+    public Task<ProcessResult> BlockDatabaseAsync(bool block) => Run.ShellAsync(block
+        ? $"nft add table inet {Bridge} && nft add chain inet {Bridge} input '{{ type filter hook input priority 0; }}' && nft add rule inet {Bridge} input iifname {Bridge} tcp dport 5432 drop"
+        : $"nft delete table inet {Bridge} 2>/dev/null || true");
+
     public async ValueTask DisposeAsync() => await Run.ShellAsync(
-        $"for ns in $(ip netns list | awk '{{print $1}}' | grep '^{Prefix}{Id}'); do ip netns del $ns; done; ip link del {Bridge} 2>/dev/null || true");
+        $"nft delete table inet {Bridge} 2>/dev/null; for ns in $(ip netns list | awk '{{print $1}}' | grep '^{Prefix}{Id}'); do ip netns del $ns; done; ip link del {Bridge} 2>/dev/null || true");
 
     /// <summary>Namespaces and bridges of runs whose test process is gone.</summary>
     private static async Task SweepAsync()
@@ -92,7 +99,7 @@ public sealed class TestNetwork : IAsyncDisposable
             var id = bridge.Trim()[Prefix.Length..^2];
             if ((await Run.ShellAsync($"ls /run/netns | grep '^{Prefix}{id}' || true")).Stdout.Trim().Length == 0)
             {
-                await Run.ShellAsync($"ip link del {bridge.Trim()}");
+                await Run.ShellAsync($"ip link del {bridge.Trim()}; nft delete table inet {bridge.Trim()} 2>/dev/null || true");
             }
         }
     }

@@ -10,9 +10,13 @@ public sealed class BadInputTests(SharedDaemon shared)
     [Fact]
     public async Task Unknown_image_exits_125_and_names_it()
     {
-        var run = await D.CliAsync("run", "--rm", "no-such-image-here", "true");
+        // Never from Docker Hub in a test: not pulled at all, or from a registry on loopback that is not there.
+        var run = await D.CliAsync("run", "--rm", "--pull", "never", "no-such-image-here", "true");
         Assert.Equal(125, run.ExitCode);
         Assert.Contains("no-such-image-here", run.Stderr);
+        var refused = await D.CliAsync("run", "--rm", "127.0.0.1:9/no-such-image-here", "true");
+        Assert.Equal(125, refused.ExitCode);
+        Assert.Contains("no-such-image-here", refused.Stderr);
     }
 
     [Fact]

@@ -10,14 +10,15 @@ public sealed class UnsupportedRuntimeTests(SharedDaemon shared)
 
     [Theory]
     [InlineData("hyperv", "needs Windows 10 1809+/Server 2019 with the Hyper-V feature")]
-    [InlineData("macos", "needs macOS 11+ with vfkit")]
+    [InlineData("macos", "needs macOS 12+ with vfkit")]
     public async Task Run_on_a_runtime_this_host_cannot_use_exits_125_and_names_the_runtimes_it_has(string runtime, string requirement)
     {
         var name = "unsupported-" + runtime;
         var run = await D.CliAsync("run", "--rm", "--name", name, "--runtime", runtime, "busybox", "true");
 
         Assert.Equal(125, run.ExitCode);
-        Assert.Contains($"runtime {runtime} is not supported on this host ({requirement}); this node has: linux", run.Stderr);
+        Assert.Contains($"runtime {runtime} is not supported on this host ({requirement}); this node has: ", run.Stderr);
+        Assert.Contains("linux", run.Stderr.Split("this node has: ")[1]);
         Assert.DoesNotContain(name, (await D.CliAsync("ps", "-a")).Stdout);
     }
 
@@ -28,7 +29,7 @@ public sealed class UnsupportedRuntimeTests(SharedDaemon shared)
 
         Assert.Equal(0, info.ExitCode);
         Assert.Contains("hyperv (unavailable: needs Windows 10 1809+/Server 2019 with the Hyper-V feature)", info.Stdout);
-        Assert.Contains("macos (unavailable: needs macOS 11+ with vfkit)", info.Stdout);
+        Assert.Contains("macos (unavailable: needs macOS 12+ with vfkit)", info.Stdout);
         Assert.Contains("linux (", info.Stdout);
     }
 }

@@ -46,8 +46,12 @@ public sealed class Daemon : IAsyncDisposable
     {
         await Leftovers.SweepStaleRunsAsync();
         var daemon = new Daemon(Leftovers.Prefix + Guid.NewGuid().ToString("N")[..8]) { ExtraArgs = extraArgs, Launcher = launcher };
-        Directory.CreateDirectory(daemon.RunDirectory);
-        await File.WriteAllTextAsync(Path.Combine(daemon.RunDirectory, "owner.pid"), Environment.ProcessId.ToString());
+        // Made under another name and renamed: a sweep by a test process running beside this one (another test
+        // project) never sees the directory without its owner.pid, which it would take for a crashed run's.
+        var staging = Path.Combine(Leftovers.BaseDirectory, ".staging-" + daemon.Name);
+        Directory.CreateDirectory(staging);
+        await File.WriteAllTextAsync(Path.Combine(staging, "owner.pid"), Environment.ProcessId.ToString());
+        Directory.Move(staging, daemon.RunDirectory);
         daemon.SiloPort = FreePort();
         try
         {

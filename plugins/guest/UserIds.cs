@@ -1,15 +1,15 @@
 using Flotilla.Plugins;
 
-namespace Flotilla.Hypervisor.Vm;
+namespace Flotilla.Guest;
 
-/// <summary>docker's -u forms ("uid", "uid:gid", "name", "name:group") as the "uid:gid" the guest init takes, from the merged root's files.</summary>
+/// <summary>docker's -u forms ("uid", "uid:gid", "name", "name:group") as the ids the guest init takes, from the merged root's files.</summary>
 public static class UserIds
 {
-    public static string Resolve(string? user, string rootfs)
+    public static (uint Uid, uint Gid) Resolve(string? user, string rootfs)
     {
         if (string.IsNullOrEmpty(user))
         {
-            return "0:0";
+            return (0, 0);
         }
 
         var parts = user.Split(':', 2);
@@ -29,7 +29,7 @@ public static class UserIds
                   ?? throw new PluginException($"unable to find group {parts[1]}: no matching entries in group file", PluginErrorKind.InvalidInput);
         }
 
-        return $"{uid}:{gid}";
+        return (uint.Parse(uid), uint.Parse(gid));
     }
 
     private static string[]? Find(string rootfs, string relativePath, Func<string[], bool> match)
