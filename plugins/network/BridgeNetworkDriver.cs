@@ -16,6 +16,9 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
 {
     public const string DefaultNetwork = "bridge";
 
+    /// <summary>How long a network's bridge outlives its last container.</summary>
+    public static readonly TimeSpan IdleTeardown = TimeSpan.FromSeconds(5);
+
     // docker's default address pools, in the order tried when no subnet is given.
     private static readonly string[] Pools = [.. Enumerable.Range(0, 14).Select(i => $"172.{31 - i}.0.0/16"), .. Enumerable.Range(0, 16).Select(i => $"192.168.{i * 16}.0/20")];
 
@@ -25,6 +28,9 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
     private readonly Kernel _kernel;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    // Networks whose last container left, by id, with when: their bridge and rules stay for IdleTeardown, so that
+    // back-to-back `run --rm` reuse them instead of paying a bridge and a table each time.
+    private readonly Dictionary<string, long> _idleSince = [];
     private NetworkState _state;
 
     public BridgeNetworkDriver(string dataDirectory, string namespaceDirectory, KernelNames names, ILogger logger)
@@ -67,7 +73,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
                     foreach (var endpoint in sandbox.Endpoints)
                     {
                         Release(endpoint);
-                        await _kernel.DeleteLinkAsync(_names.HostVeth(sandbox.ContainerId, endpoint.Slot), ct);
+                        Kernel.DeleteLink(_names.HostVeth(sandbox.ContainerId, endpoint.Slot));
                     }
 
                     _state.Sandboxes.Remove(sandbox);
@@ -77,7 +83,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             var expected = new HashSet<string>(StringComparer.Ordinal);
             foreach (var network in ActiveNetworks())
             {
-                await _kernel.EnsureBridgeAsync(_names.Bridge(network.Index), GatewayCidr(network), ct);
+                _kernel.EnsureBridge(_names.Bridge(network.Index), GatewayCidr(network));
                 expected.Add(_names.Bridge(network.Index));
             }
 
@@ -90,7 +96,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
                     if (!Kernel.LinkExists(veth))
                     {
                         // Lost with its bridge (someone deleted it): wire the container again.
-                        await ProgramEndpointAsync(sandbox, endpoint, ct);
+                        ProgramEndpoint(sandbox, endpoint);
                     }
                 }
             }
@@ -98,18 +104,18 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             foreach (var stray in Kernel.LinkNames().Where(l => _names.IsOurs(l) && !expected.Contains(l)))
             {
                 _logger.LogInformation("Removing {Link}, left by an interrupted operation", stray);
-                await _kernel.DeleteLinkAsync(stray, ct);
+                Kernel.DeleteLink(stray);
             }
 
             if (Directory.Exists(_namespaceDirectory))
             {
                 foreach (var file in Directory.GetFiles(_namespaceDirectory).Where(f => _state.Sandboxes.All(s => s.Path != f)))
                 {
-                    await _kernel.DeleteNamespaceAsync(file, ct);
+                    Kernel.DeleteNamespace(file);
                 }
             }
 
-            await ApplyRulesAsync(ct);
+            await ApplyRulesAsync(ct, force: true);
             _state.Save(_stateFile);
         }
         finally
@@ -181,6 +187,12 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             }
 
             _state.Networks.Remove(record);
+            if (_idleSince.Remove(record.Id))
+            {
+                Kernel.DeleteLink(_names.Bridge(record.Index));
+                await ApplyRulesAsync(ct);
+            }
+
             _state.Save(_stateFile);
             _logger.LogInformation("Removed network {Network}", record.Name);
         }
@@ -201,7 +213,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             }
 
             var path = Path.Combine(_namespaceDirectory, containerId);
-            await _kernel.CreateNamespaceAsync(path, ct);
+            Kernel.CreateNamespace(path);
             _state.Sandboxes.Add(new SandboxRecord { ContainerId = containerId, Path = path });
             _state.Save(_stateFile);
             return path;
@@ -240,14 +252,14 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             sandbox.Endpoints.Add(endpoint);
             try
             {
-                await ProgramEndpointAsync(sandbox, endpoint, ct);
+                ProgramEndpoint(sandbox, endpoint);
                 await ApplyRulesAsync(ct);
             }
             catch
             {
                 sandbox.Endpoints.Remove(endpoint);
                 Release(endpoint);
-                await UnprogramEndpointAsync(sandbox, endpoint, record);
+                UnprogramEndpoint(sandbox, endpoint, record);
                 await ApplyRulesAsync(CancellationToken.None);
                 throw;
             }
@@ -278,7 +290,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
                 sandbox.Ports.Clear(); // nothing left to forward them to
             }
 
-            await UnprogramEndpointAsync(sandbox, endpoint, record);
+            UnprogramEndpoint(sandbox, endpoint, record);
             await ApplyRulesAsync(ct);
             _state.Save(_stateFile);
         }
@@ -367,17 +379,19 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             }
 
             _state.Sandboxes.Remove(sandbox);
+            // The veths go with the namespace: the kernel deletes them when it frees it, off our path (deleting one
+            // here waits ~20 ms for an RCU grace period; the kernel frees dying namespaces in batches).
+            Kernel.DeleteNamespace(sandbox.Path);
             foreach (var endpoint in sandbox.Endpoints)
             {
                 Release(endpoint);
                 if (_state.Networks.Find(n => n.Id == endpoint.NetworkId) is { } network)
                 {
-                    await UnprogramEndpointAsync(sandbox, endpoint, network);
+                    MarkIfIdle(network);
                 }
             }
 
             await ApplyRulesAsync(ct);
-            await _kernel.DeleteNamespaceAsync(sandbox.Path, ct);
             _state.Save(_stateFile);
         }
         finally
@@ -386,36 +400,71 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
         }
     }
 
-    private async Task ProgramEndpointAsync(SandboxRecord sandbox, EndpointRecord endpoint, CancellationToken ct)
+    private void ProgramEndpoint(SandboxRecord sandbox, EndpointRecord endpoint)
     {
         var network = _state.Networks.Single(n => n.Id == endpoint.NetworkId);
         var bridge = _names.Bridge(network.Index);
-        await _kernel.EnsureBridgeAsync(bridge, GatewayCidr(network), ct);
+        _kernel.EnsureBridge(bridge, GatewayCidr(network));
+        _idleSince.Remove(network.Id);
         var isFirst = sandbox.Endpoints.Min(e => e.Slot) == endpoint.Slot;
-        await _kernel.AddEndpointAsync(sandbox.Path, _names.HostVeth(sandbox.ContainerId, endpoint.Slot), KernelNames.ContainerInterface(endpoint.Slot),
-            MacOf(endpoint.Address), $"{endpoint.Address}/{Ipv4Subnet.Parse(network.Subnet, "subnet").PrefixLength}", bridge, isFirst ? network.Gateway : null, ct);
+        Kernel.AddEndpoint(sandbox.Path, _names.HostVeth(sandbox.ContainerId, endpoint.Slot), KernelNames.ContainerInterface(endpoint.Slot),
+            MacOf(endpoint.Address), $"{endpoint.Address}/{Ipv4Subnet.Parse(network.Subnet, "subnet").PrefixLength}", bridge, isFirst ? network.Gateway : null);
     }
 
-    /// <summary>Deletes the endpoint's veth, and the network's bridge when it was the last one on it.</summary>
-    private async Task UnprogramEndpointAsync(SandboxRecord sandbox, EndpointRecord endpoint, NetworkRecord network)
+    /// <summary>Deletes the endpoint's veth; the network's bridge goes <see cref="IdleTeardown"/> after its last one.</summary>
+    private void UnprogramEndpoint(SandboxRecord sandbox, EndpointRecord endpoint, NetworkRecord network)
     {
-        await _kernel.DeleteLinkAsync(_names.HostVeth(sandbox.ContainerId, endpoint.Slot), CancellationToken.None);
+        Kernel.DeleteLink(_names.HostVeth(sandbox.ContainerId, endpoint.Slot));
+        MarkIfIdle(network);
+    }
+
+    private void MarkIfIdle(NetworkRecord network)
+    {
         if (!Endpoints(network).Any())
         {
-            await _kernel.DeleteLinkAsync(_names.Bridge(network.Index), CancellationToken.None);
+            _idleSince[network.Id] = Environment.TickCount64;
+            _ = Task.Delay(IdleTeardown).ContinueWith(_ => TeardownIfIdleAsync(network.Id), TaskScheduler.Default).Unwrap();
         }
     }
 
-    private Task ApplyRulesAsync(CancellationToken ct)
+    private async Task TeardownIfIdleAsync(string networkId)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (!_idleSince.TryGetValue(networkId, out var since) || Environment.TickCount64 - since < IdleTeardown.TotalMilliseconds - 50)
+            {
+                return; // in use again, or idle again since a later leave (whose own timer decides)
+            }
+
+            _idleSince.Remove(networkId);
+            if (_state.Networks.Find(n => n.Id == networkId) is { } network && !Endpoints(network).Any())
+            {
+                Kernel.DeleteLink(_names.Bridge(network.Index));
+                await ApplyRulesAsync(CancellationToken.None);
+            }
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Could not remove the bridge of idle network {NetworkId}; the next daemon start does", networkId);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private Task ApplyRulesAsync(CancellationToken ct, bool force = false)
     {
         var active = ActiveNetworks().Select(n => (n, _names.Bridge(n.Index))).ToList();
         var ports = _state.Sandboxes
             .Where(s => s.Endpoints.Count > 0)
             .SelectMany(s => s.Ports.Select(p => (p, s.Endpoints.MinBy(e => e.Slot)!.Address)));
-        return _kernel.ApplyRulesetAsync(_names.Table, NftRuleset.Render(_names.Table, active, ports), ct);
+        return _kernel.ApplyRulesetAsync(_names.Table, NftRuleset.Render(_names.Table, active, ports), force, ct);
     }
 
-    private IEnumerable<NetworkRecord> ActiveNetworks() => _state.Networks.Where(n => Endpoints(n).Any());
+    /// <summary>The networks whose bridge is up: with a container, or idle for less than <see cref="IdleTeardown"/>.</summary>
+    private IEnumerable<NetworkRecord> ActiveNetworks() => _state.Networks.Where(n => _idleSince.ContainsKey(n.Id) || Endpoints(n).Any());
 
     private IEnumerable<(SandboxRecord Sandbox, EndpointRecord Endpoint)> Endpoints(NetworkRecord network) =>
         _state.Sandboxes.SelectMany(s => s.Endpoints.Where(e => e.NetworkId == network.Id).Select(e => (s, e)));
