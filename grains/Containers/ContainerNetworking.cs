@@ -35,7 +35,8 @@ public static class ContainerNetworking
             await driver.PublishAsync(id, [.. ports.Select(p => new PortMapping(p.HostPort, p.ContainerPort, p.Protocol))], CancellationToken.None);
         }
 
-        return (new ContainerNetwork(path, Nameservers: HostResolvers(), Address: endpoint.Address.Split('/')[0]), [ToEndpoint(endpoint)]);
+        return (new ContainerNetwork(path, Nameservers: endpoint.Nameserver is { } dns ? [dns] : HostResolvers(), Address: endpoint.Address.Split('/')[0]),
+            [ToEndpoint(endpoint)]);
     }
 
     public static ContainerEndpoint ToEndpoint(EndpointInfo e) => new(e.NetworkId, e.NetworkName, e.Address, e.Gateway, e.MacAddress);

@@ -51,7 +51,9 @@ public sealed record NetworkInfo(
     IReadOnlyList<EndpointInfo> Endpoints);
 
 /// <param name="Address">The container's address with its prefix length ("10.1.0.2/24").</param>
-public sealed record EndpointInfo(string NetworkId, string NetworkName, string ContainerId, string ContainerName, string Interface, string Address, string Gateway, string MacAddress);
+/// <param name="Nameserver">The network's DNS server, which resolves the names of its containers; null: the host's resolvers.</param>
+public sealed record EndpointInfo(string NetworkId, string NetworkName, string ContainerId, string ContainerName, string Interface, string Address, string Gateway, string MacAddress,
+    string? Nameserver = null);
 
 /// <param name="Protocol">"tcp" or "udp".</param>
 public sealed record PortMapping(int HostPort, int ContainerPort, string Protocol = "tcp");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using ARSoft.Tools.Net.Dns;
 using Flotilla.Plugins;
 using Microsoft.Extensions.Logging;
 
@@ -31,10 +32,18 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
     // Networks whose last container left, by id, with when: their bridge and rules stay for IdleTeardown, so that
     // back-to-back `run --rm` reuse them instead of paying a bridge and a table each time.
     private readonly Dictionary<string, long> _idleSince = [];
+    private readonly IReadOnlyList<IPAddress>? _dnsUpstream;
+    private readonly Dictionary<string, EmbeddedDnsServer> _dns = [];
     private NetworkState _state;
+    // Per network id, its containers' names (and short ids) → their addresses there: what the DNS servers read,
+    // swapped whole after each change so that a query never waits for the driver's lock.
+    private volatile IReadOnlyDictionary<string, Dictionary<string, IPAddress[]>> _dnsNames = new Dictionary<string, Dictionary<string, IPAddress[]>>();
 
-    public BridgeNetworkDriver(string dataDirectory, string namespaceDirectory, KernelNames names, ILogger logger)
+    /// <param name="dnsUpstream">Where the embedded DNS servers forward names they do not know; null or empty: nowhere
+    /// (they answer NXDOMAIN).</param>
+    public BridgeNetworkDriver(string dataDirectory, string namespaceDirectory, KernelNames names, IReadOnlyList<IPAddress>? dnsUpstream, ILogger logger)
     {
+        _dnsUpstream = dnsUpstream is { Count: > 0 } ? dnsUpstream : null;
         _stateFile = Path.Combine(dataDirectory, "state.json");
         _namespaceDirectory = namespaceDirectory;
         _names = names;
@@ -83,7 +92,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             var expected = new HashSet<string>(StringComparer.Ordinal);
             foreach (var network in ActiveNetworks())
             {
-                _kernel.EnsureBridge(_names.Bridge(network.Index), GatewayCidr(network));
+                BridgeUp(network);
                 expected.Add(_names.Bridge(network.Index));
             }
 
@@ -116,7 +125,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             }
 
             await ApplyRulesAsync(ct, force: true);
-            _state.Save(_stateFile);
+            Save();
         }
         finally
         {
@@ -144,7 +153,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             var subnet = request.Subnet is null ? await FreeSubnetAsync(ct) : await CheckedSubnetAsync(request.Subnet, ct);
             var network = NewNetwork(request.Name, subnet, request.Gateway, request.Labels ?? new Dictionary<string, string>());
             _state.Networks.Add(network);
-            _state.Save(_stateFile);
+            Save();
             _logger.LogInformation("Created network {Network} ({Subnet}, gateway {Gateway})", network.Name, network.Subnet, network.Gateway);
             return ToInfo(network);
         }
@@ -189,11 +198,11 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             _state.Networks.Remove(record);
             if (_idleSince.Remove(record.Id))
             {
-                Kernel.DeleteLink(_names.Bridge(record.Index));
+                BridgeDown(record);
                 await ApplyRulesAsync(ct);
             }
 
-            _state.Save(_stateFile);
+            Save();
             _logger.LogInformation("Removed network {Network}", record.Name);
         }
         finally
@@ -215,7 +224,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             var path = Path.Combine(_namespaceDirectory, containerId);
             Kernel.CreateNamespace(path);
             _state.Sandboxes.Add(new SandboxRecord { ContainerId = containerId, Path = path });
-            _state.Save(_stateFile);
+            Save();
             return path;
         }
         finally
@@ -264,7 +273,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
                 throw;
             }
 
-            _state.Save(_stateFile);
+            Save();
             _logger.LogInformation("Connected container {ContainerId} to {Network} as {Address}", containerId, record.Name, endpoint.Address);
             return ToInfo(sandbox, endpoint);
         }
@@ -292,7 +301,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
 
             UnprogramEndpoint(sandbox, endpoint, record);
             await ApplyRulesAsync(ct);
-            _state.Save(_stateFile);
+            Save();
         }
         finally
         {
@@ -345,7 +354,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
                 throw;
             }
 
-            _state.Save(_stateFile);
+            Save();
         }
         finally
         {
@@ -392,7 +401,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             }
 
             await ApplyRulesAsync(ct);
-            _state.Save(_stateFile);
+            Save();
         }
         finally
         {
@@ -400,11 +409,52 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
         }
     }
 
+    private void Save()
+    {
+        _state.Save(_stateFile);
+        _dnsNames = _state.Networks.ToDictionary(n => n.Id, n => Endpoints(n)
+            .SelectMany(e => new[] { e.Endpoint.ContainerName.ToLowerInvariant(), e.Sandbox.ContainerId[..12] }.Select(name => (name, e.Endpoint.Address)))
+            .GroupBy(x => x.name)
+            .ToDictionary(g => g.Key, g => g.Select(x => IPAddress.Parse(x.Address)).ToArray()));
+    }
+
+    /// <summary>The network's bridge, and on a user-defined network its DNS server on the gateway (docker gives the
+    /// default network none: its containers resolve with the host's resolvers).</summary>
+    private void BridgeUp(NetworkRecord network)
+    {
+        _kernel.EnsureBridge(_names.Bridge(network.Index), GatewayCidr(network));
+        if (network.Name == DefaultNetwork || _dns.ContainsKey(network.Id))
+        {
+            return;
+        }
+
+        try
+        {
+            var id = network.Id;
+            _dns[id] = new EmbeddedDnsServer(IPAddress.Parse(network.Gateway),
+                name => _dnsNames.TryGetValue(id, out var names) && names.TryGetValue(name, out var addresses) ? addresses : null,
+                _dnsUpstream is null ? null : new DnsClient(_dnsUpstream, 5000), _logger);
+        }
+        catch (SocketException e)
+        {
+            _logger.LogWarning(e, "No DNS for network {Network}: port 53 on its gateway {Gateway} cannot be bound; its containers use the host's resolvers", network.Name, network.Gateway);
+        }
+    }
+
+    private void BridgeDown(NetworkRecord network)
+    {
+        Kernel.DeleteLink(_names.Bridge(network.Index));
+        if (_dns.Remove(network.Id, out var server))
+        {
+            server.Dispose();
+        }
+    }
+
     private void ProgramEndpoint(SandboxRecord sandbox, EndpointRecord endpoint)
     {
         var network = _state.Networks.Single(n => n.Id == endpoint.NetworkId);
         var bridge = _names.Bridge(network.Index);
-        _kernel.EnsureBridge(bridge, GatewayCidr(network));
+        BridgeUp(network);
         _idleSince.Remove(network.Id);
         var isFirst = sandbox.Endpoints.Min(e => e.Slot) == endpoint.Slot;
         Kernel.AddEndpoint(sandbox.Path, _names.HostVeth(sandbox.ContainerId, endpoint.Slot), KernelNames.ContainerInterface(endpoint.Slot),
@@ -440,7 +490,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             _idleSince.Remove(networkId);
             if (_state.Networks.Find(n => n.Id == networkId) is { } network && !Endpoints(network).Any())
             {
-                Kernel.DeleteLink(_names.Bridge(network.Index));
+                BridgeDown(network);
                 await ApplyRulesAsync(CancellationToken.None);
             }
         }
@@ -617,6 +667,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
     {
         var network = _state.Networks.Single(n => n.Id == e.NetworkId);
         return new EndpointInfo(network.Id, network.Name, sandbox.ContainerId, e.ContainerName, KernelNames.ContainerInterface(e.Slot),
-            $"{e.Address}/{Ipv4Subnet.Parse(network.Subnet, "subnet").PrefixLength}", network.Gateway, MacOf(e.Address));
+            $"{e.Address}/{Ipv4Subnet.Parse(network.Subnet, "subnet").PrefixLength}", network.Gateway, MacOf(e.Address),
+            _dns.ContainsKey(network.Id) ? network.Gateway : null);
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Flotilla.Plugins;
@@ -7,7 +8,8 @@ namespace Flotilla.Network;
 
 /// <summary>
 /// Registers the "bridge" network driver. Settings: <c>default-subnet</c> (the default network's subnet, else the first
-/// free of docker's pools) and <c>instance</c> (4 hex digits naming this node's links and nftables table; derived from
+/// free of docker's pools), <c>dns-upstream</c> (where the embedded DNS forwards names it does not know: addresses
+/// separated by commas, or "none"; default: the host's resolvers) and <c>instance</c> (4 hex digits naming this node's links and nftables table; derived from
 /// the data root unless it is the default /var/lib/flotilla, so that several daemons on one host stay apart).
 /// </summary>
 public sealed class NetworkPlugin : IFlotillaPlugin
@@ -28,8 +30,29 @@ public sealed class NetworkPlugin : IFlotillaPlugin
         }
 
         var driver = new BridgeNetworkDriver(context.PluginDataDirectory(Name), Path.Combine(context.RunRoot, "netns"), new KernelNames(instance),
-            context.Logs.CreateLogger<BridgeNetworkDriver>());
+            DnsUpstream(context.Setting("dns-upstream")), context.Logs.CreateLogger<BridgeNetworkDriver>());
         driver.RestoreAsync(context.Setting("default-subnet"), CancellationToken.None).GetAwaiter().GetResult();
         registry.AddNetworkDriver(driver);
+    }
+
+    /// <summary>The resolvers the embedded DNS forwards to: the setting's comma-separated addresses, none for "none",
+    /// else the host's (from /etc/resolv.conf; loopback ones too, since the server runs in the daemon's namespace).</summary>
+    private static IReadOnlyList<IPAddress> DnsUpstream(string? setting)
+    {
+        if (setting is not null)
+        {
+            return setting == "none"
+                ? []
+                : [.. setting.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(a => IPAddress.TryParse(a, out var ip)
+                    ? ip
+                    : throw new PluginException($"--Plugins:network:dns-upstream: '{a}' is not an IP address (give addresses separated by commas, or none)", PluginErrorKind.InvalidInput))];
+        }
+
+        return File.Exists("/etc/resolv.conf")
+            ? [.. File.ReadLines("/etc/resolv.conf")
+                .Select(l => l.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+                .Where(f => f.Length >= 2 && f[0] == "nameserver" && IPAddress.TryParse(f[1], out _))
+                .Select(f => IPAddress.Parse(f[1]))]
+            : [];
     }
 }

@@ -3,7 +3,7 @@ using Flotilla.Tests.Harness;
 namespace Flotilla.Network.Tests;
 
 /// <summary>
-/// One daemon for the networking tests, its default network on a random 10.213.X.0/24. Disposing it removes its
+/// One daemon for the networking tests, its default network on a random 10.213.X.0/24, its DNS forwarding nowhere. Disposing it removes its
 /// containers, then (Leftovers) the links and the nftables table its network plugin names after its data root.
 /// </summary>
 public sealed class NetworkDaemon : IAsyncLifetime
@@ -21,7 +21,9 @@ public sealed class NetworkDaemon : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Daemon = await Daemon.StartAsync($"--Plugins:network:default-subnet={DefaultSubnetPrefix}0/24");
+        // No upstream resolvers: the embedded DNS answers names it does not know NXDOMAIN rather than forwarding them
+        // off the machine.
+        Daemon = await Daemon.StartAsync($"--Plugins:network:default-subnet={DefaultSubnetPrefix}0/24", "--Plugins:network:dns-upstream=none");
         await Daemon.ImportBusyboxAsync();
     }
 
