@@ -26,6 +26,8 @@ public sealed record ContainerCreateArgs
     /// <summary>docker's HostConfig.NetworkMode: "none", "host", a network's name or id; null or "default" for "bridge".</summary>
     [Id(17)] public string? NetworkMode { get; init; }
     [Id(18)] public PublishedPort[] Ports { get; init; } = [];
+    /// <summary>docker's --network-alias: more names for the container in DNS on its network.</summary>
+    [Id(19)] public string[] NetworkAliases { get; init; } = [];
 }
 
 /// <summary>"-p HOSTPORT:CONTAINERPORT/PROTOCOL".</summary>

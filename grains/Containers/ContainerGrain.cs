@@ -101,7 +101,7 @@ public sealed class ContainerGrain(
         {
             Directory.CreateDirectory(record.ScratchDirectory);
             var (network, endpoints) = await ContainerNetworking.WireAsync(
-                plugins.HasNetworkDriver ? plugins.NetworkDriver : null, Id, record.Name, record.NetworkMode, record.Ports);
+                plugins.HasNetworkDriver ? plugins.NetworkDriver : null, Id, record.Name, record.NetworkMode, record.Ports, args.NetworkAliases);
             record = record with { Endpoints = endpoints };
             trace.Step("network");
             await runtime.CreateAsync(ToSpec(record, image.LayerDirectories) with { Network = network }, CancellationToken.None);
@@ -419,7 +419,7 @@ public sealed class ContainerGrain(
             throw FlotillaException.Conflict($"container {Record.Name} uses --network {Record.NetworkMode}: it cannot be connected to other networks");
         }
 
-        var endpoint = await CallAsync(plugins.NetworkDriver.ConnectAsync(network, Id, Record.Name, CancellationToken.None));
+        var endpoint = await CallAsync(plugins.NetworkDriver.ConnectAsync(network, Id, Record.Name, [], CancellationToken.None));
         state.State = Record with { Endpoints = [.. Record.Endpoints, ContainerNetworking.ToEndpoint(endpoint)] };
         await state.WriteStateAsync();
         return Record;

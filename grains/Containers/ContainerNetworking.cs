@@ -14,8 +14,13 @@ public static class ContainerNetworking
 
     /// <summary>Creates the namespace, connects it to <paramref name="mode"/>'s network and publishes the ports.</summary>
     public static async Task<(ContainerNetwork Network, ContainerEndpoint[] Endpoints)> WireAsync(
-        INetworkDriver? driver, string id, string name, string mode, PublishedPort[] ports)
+        INetworkDriver? driver, string id, string name, string mode, PublishedPort[] ports, string[] aliases)
     {
+        if (aliases.Length > 0 && mode is DefaultNetwork or "none" or "host")
+        {
+            throw FlotillaException.Invalid($"--network-alias needs a user-defined network (network create), not --network {mode}: only those have DNS");
+        }
+
         if (!HasOwnNamespace(mode))
         {
             return ports.Length > 0
@@ -29,7 +34,7 @@ public static class ContainerNetworking
         }
 
         var path = await driver.CreateNamespaceAsync(id, CancellationToken.None);
-        var endpoint = await driver.ConnectAsync(mode, id, name, CancellationToken.None);
+        var endpoint = await driver.ConnectAsync(mode, id, name, aliases, CancellationToken.None);
         if (ports.Length > 0)
         {
             await driver.PublishAsync(id, [.. ports.Select(p => new PortMapping(p.HostPort, p.ContainerPort, p.Protocol))], CancellationToken.None);

@@ -52,6 +52,7 @@ public static class ContainerEndpoints
             NanoCpus = host.NanoCpus,
             NetworkMode = host.NetworkMode,
             Ports = NetworkEndpoints.Ports(host.PortBindings),
+            NetworkAliases = NetworkEndpoints.Aliases(body.NetworkingConfig, host.NetworkMode),
             OpenStdin = body.OpenStdin,
             Tty = body.Tty,
         });

@@ -66,6 +66,29 @@ public static class NetworkEndpoints
         return [.. ports];
     }
 
+    /// <summary>NetworkingConfig's aliases for the network the container is created on (the only one it joins then).</summary>
+    public static string[] Aliases(NetworkingConfig? config, string? networkMode)
+    {
+        var network = ContainerNetworking.Mode(networkMode);
+        var aliases = new List<string>();
+        foreach (var (name, settings) in config?.EndpointsConfig ?? [])
+        {
+            if (settings.Aliases is not { Count: > 0 })
+            {
+                continue;
+            }
+
+            if (name != network)
+            {
+                throw FlotillaException.Invalid($"aliases given for network {name}, but the container joins {network}: give them for its network (--network {name} --network-alias …)");
+            }
+
+            aliases.AddRange(settings.Aliases);
+        }
+
+        return [.. aliases];
+    }
+
     private static async Task<IResult> CreateAsync(NetworkCreateRequest body, PluginCatalog plugins)
     {
         var driver = plugins.NetworkDriver;

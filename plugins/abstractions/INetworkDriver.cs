@@ -21,8 +21,9 @@ public interface INetworkDriver
     /// <summary>Makes the container's (empty) network namespace and returns the path a runtime joins.</summary>
     Task<string> CreateNamespaceAsync(string containerId, CancellationToken ct);
 
-    /// <summary>Gives the container an interface and an address on <paramref name="network"/> (name or id).</summary>
-    Task<EndpointInfo> ConnectAsync(string network, string containerId, string containerName, CancellationToken ct);
+    /// <summary>Gives the container an interface and an address on <paramref name="network"/> (name or id); on a network
+    /// with DNS, its name, short id and <paramref name="aliases"/> resolve to that address.</summary>
+    Task<EndpointInfo> ConnectAsync(string network, string containerId, string containerName, IReadOnlyList<string> aliases, CancellationToken ct);
 
     Task DisconnectAsync(string network, string containerId, CancellationToken ct);
 

@@ -35,7 +35,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
     private readonly IReadOnlyList<IPAddress>? _dnsUpstream;
     private readonly Dictionary<string, EmbeddedDnsServer> _dns = [];
     private NetworkState _state;
-    // Per network id, its containers' names (and short ids) → their addresses there: what the DNS servers read,
+    // Per network id, its containers' names, aliases and short ids → their addresses there: what the DNS servers read,
     // swapped whole after each change so that a query never waits for the driver's lock.
     private volatile IReadOnlyDictionary<string, Dictionary<string, IPAddress[]>> _dnsNames = new Dictionary<string, Dictionary<string, IPAddress[]>>();
 
@@ -233,12 +233,22 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
         }
     }
 
-    public async Task<EndpointInfo> ConnectAsync(string network, string containerId, string containerName, CancellationToken ct)
+    public async Task<EndpointInfo> ConnectAsync(string network, string containerId, string containerName, IReadOnlyList<string> aliases, CancellationToken ct)
     {
+        if (aliases.FirstOrDefault(a => !a.Split('.').All(DnsLabel().IsMatch)) is { } badAlias)
+        {
+            throw new PluginException($"invalid network alias '{badAlias}': use DNS labels (letters, digits and '-') separated by dots", PluginErrorKind.InvalidInput);
+        }
+
         await _gate.WaitAsync(ct);
         try
         {
             var record = Get(network);
+            if (aliases.Count > 0 && record.Name == DefaultNetwork)
+            {
+                throw new PluginException($"network aliases need a user-defined network: {DefaultNetwork} has no DNS (network create one)", PluginErrorKind.InvalidInput);
+            }
+
             var sandbox = Sandbox(containerId);
             if (sandbox.Endpoints.Any(e => e.NetworkId == record.Id))
             {
@@ -249,6 +259,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             {
                 NetworkId = record.Id,
                 ContainerName = containerName,
+                Aliases = [.. aliases],
                 Slot = Enumerable.Range(0, 10).FirstOrDefault(i => sandbox.Endpoints.All(e => e.Slot != i), -1),
                 Address = Allocate(record),
             };
@@ -413,7 +424,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
     {
         _state.Save(_stateFile);
         _dnsNames = _state.Networks.ToDictionary(n => n.Id, n => Endpoints(n)
-            .SelectMany(e => new[] { e.Endpoint.ContainerName.ToLowerInvariant(), e.Sandbox.ContainerId[..12] }.Select(name => (name, e.Endpoint.Address)))
+            .SelectMany(e => e.Endpoint.Aliases.Append(e.Endpoint.ContainerName).Append(e.Sandbox.ContainerId[..12]).Select(name => (name: name.ToLowerInvariant(), e.Endpoint.Address)))
             .GroupBy(x => x.name)
             .ToDictionary(g => g.Key, g => g.Select(x => IPAddress.Parse(x.Address)).ToArray()));
     }

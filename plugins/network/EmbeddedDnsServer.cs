@@ -6,7 +6,7 @@ namespace Flotilla.Network;
 
 /// <summary>
 /// The DNS server of one user-defined network, as docker's embedded one: it answers the names of the containers on
-/// that network (their name and short id) with their address on it, and forwards every other name to the host's
+/// that network (their name, aliases and short id) with their address on it, and forwards every other name to the host's
 /// resolvers — or answers NXDOMAIN when there are none. It listens on the network's gateway, port 53 (UDP), so it is
 /// reached only from that network's bridge: a container on another network cannot resolve these names.
 /// </summary>

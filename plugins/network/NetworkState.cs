@@ -55,6 +55,8 @@ public sealed class EndpointRecord
     /// <summary>eth0, eth1, … inside the container; also the host veth's last character.</summary>
     public int Slot { get; set; }
     public string Address { get; set; } = "";
+    /// <summary>More names for the container in this network's DNS (--network-alias).</summary>
+    public List<string> Aliases { get; set; } = [];
 }
 
 public sealed class PortRecord

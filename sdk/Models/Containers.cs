@@ -19,6 +19,13 @@ public sealed class ContainerCreateRequest
     public string? WorkingDir { get; set; }
     public Dictionary<string, string>? Labels { get; set; }
     public HostConfig? HostConfig { get; set; }
+    public NetworkingConfig? NetworkingConfig { get; set; }
+}
+
+/// <summary>The container's settings per network it joins at creation, by network name.</summary>
+public sealed class NetworkingConfig
+{
+    public Dictionary<string, EndpointSettings>? EndpointsConfig { get; set; }
 }
 
 public sealed class HostConfig

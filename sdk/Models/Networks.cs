@@ -84,4 +84,6 @@ public sealed class EndpointSettings
     public int IPPrefixLen { get; set; }
     public string Gateway { get; set; } = "";
     public string MacAddress { get; set; } = "";
+    /// <summary>Names the container also answers to in DNS on that network (in a create request: --network-alias).</summary>
+    public List<string>? Aliases { get; set; }
 }

@@ -21,7 +21,7 @@ public sealed class DnsTests(NetworkDaemon fixture) : IClassFixture<NetworkDaemo
         await Ok("network", "create", "--subnet", back, "dns-back");
         try
         {
-            var id = (await Ok("run", "-d", "--name", "dns-web", "--network", "dns-front", "busybox", "sleep", "120")).Trim();
+            var id = (await Ok("run", "-d", "--name", "dns-web", "--network", "dns-front", "--network-alias", "Web-Alias", "busybox", "sleep", "120")).Trim();
             var address = JsonDocument.Parse(await Ok("inspect", "dns-web", "--format", "json")).RootElement[0]
                 .GetProperty("NetworkSettings").GetProperty("Networks").GetProperty("dns-front").GetProperty("IPAddress").GetString()!;
 
@@ -29,6 +29,7 @@ public sealed class DnsTests(NetworkDaemon fixture) : IClassFixture<NetworkDaemo
             var lookup = await Ok("run", "--rm", "--network", "dns-front", "busybox", "nslookup", "dns-web");
             Assert.Contains($"Address: {address}", lookup);
             Assert.Contains($"Address: {address}", await Ok("run", "--rm", "--network", "dns-front", "busybox", "nslookup", id[..12]));
+            Assert.Contains($"Address: {address}", await Ok("run", "--rm", "--network", "dns-front", "busybox", "nslookup", "web-alias"));
             Assert.Contains("1 packets received", await Ok("run", "--rm", "--network", "dns-front", "busybox", "ping", "-c", "1", "-W", "5", "dns-web"));
 
             var unknown = await D.CliAsync("run", "--rm", "--network", "dns-front", "busybox", "nslookup", "no-such-container.invalid");
@@ -49,6 +50,30 @@ public sealed class DnsTests(NetworkDaemon fixture) : IClassFixture<NetworkDaemo
             await D.CliAsync("network", "rm", "dns-front");
             await D.CliAsync("network", "rm", "dns-back");
         }
+    }
+
+    [Fact]
+    public async Task An_alias_on_a_network_without_dns_or_not_a_dns_name_is_refused_and_nothing_is_left()
+    {
+        var before = await Ok("ps", "-aq");
+        var onDefault = await D.CliAsync("run", "--rm", "--network-alias", "web", "busybox", "true");
+        Assert.NotEqual(0, onDefault.ExitCode);
+        Assert.Contains("--network-alias needs a user-defined network", onDefault.Stderr);
+
+        await Ok("network", "create", "--subnet", $"10.222.{Random.Shared.Next(1, 250)}.0/24", "dns-bad");
+        try
+        {
+            var bad = await D.CliAsync("run", "--rm", "--network", "dns-bad", "--network-alias", "not_a_name", "busybox", "true");
+            Assert.NotEqual(0, bad.ExitCode);
+            Assert.Contains("invalid network alias 'not_a_name'", bad.Stderr);
+            Assert.Empty(JsonDocument.Parse(await Ok("network", "inspect", "dns-bad")).RootElement[0].GetProperty("Containers").EnumerateObject());
+        }
+        finally
+        {
+            await D.CliAsync("network", "rm", "dns-bad");
+        }
+
+        Assert.Equal(before, await Ok("ps", "-aq"));
     }
 
     private async Task<string> Ok(params string[] args)
