@@ -53,6 +53,27 @@ public sealed class DnsTests(NetworkDaemon fixture) : IClassFixture<NetworkDaemo
     }
 
     [Fact]
+    public async Task Names_still_resolve_after_a_daemon_restart()
+    {
+        await Ok("network", "create", "--subnet", $"10.223.{Random.Shared.Next(1, 250)}.0/24", "dns-restart");
+        try
+        {
+            await Ok("run", "-d", "--name", "dns-survivor", "--network", "dns-restart", "busybox", "sleep", "120");
+            await D.KillAsync();
+            await D.StartProcessAsync();
+
+            var address = JsonDocument.Parse(await Ok("inspect", "dns-survivor", "--format", "json")).RootElement[0]
+                .GetProperty("NetworkSettings").GetProperty("Networks").GetProperty("dns-restart").GetProperty("IPAddress").GetString();
+            Assert.Contains($"Address: {address}", await Ok("run", "--rm", "--network", "dns-restart", "busybox", "nslookup", "dns-survivor"));
+        }
+        finally
+        {
+            await D.CliAsync("rm", "-f", "dns-survivor");
+            await D.CliAsync("network", "rm", "dns-restart");
+        }
+    }
+
+    [Fact]
     public async Task An_alias_on_a_network_without_dns_or_not_a_dns_name_is_refused_and_nothing_is_left()
     {
         var before = await Ok("ps", "-aq");
