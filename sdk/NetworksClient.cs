@@ -22,7 +22,12 @@ public sealed class NetworksClient
         _transport.SendAsync(HttpMethod.Delete, $"networks/{Uri.EscapeDataString(network)}", ct);
 
     public Task ConnectAsync(string network, string container, CancellationToken ct = default) =>
-        PostAsync($"networks/{Uri.EscapeDataString(network)}/connect", new NetworkConnectRequest { Container = container }, ct);
+        ConnectAsync(network, container, [], ct);
+
+    /// <param name="aliases">More names for the container in the network's DNS (--alias).</param>
+    public Task ConnectAsync(string network, string container, IReadOnlyList<string> aliases, CancellationToken ct = default) =>
+        PostAsync($"networks/{Uri.EscapeDataString(network)}/connect",
+            new NetworkConnectRequest { Container = container, EndpointConfig = aliases.Count > 0 ? new EndpointSettings { Aliases = [.. aliases] } : null }, ct);
 
     public Task DisconnectAsync(string network, string container, bool force = false, CancellationToken ct = default) =>
         PostAsync($"networks/{Uri.EscapeDataString(network)}/disconnect", new NetworkConnectRequest { Container = container, Force = force }, ct);

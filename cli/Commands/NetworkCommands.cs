@@ -14,8 +14,9 @@ public static class NetworkCommands
         network.Subcommands.Add(List());
         network.Subcommands.Add(Inspect());
         network.Subcommands.Add(Cli.ForEach("rm", "Remove one or more networks", "networks", (client, name, _, ct) => client.Networks.RemoveAsync(name, ct)));
-        network.Subcommands.Add(Connection("connect", "Connect a container to a network", (c, n, ctr, ct) => c.Networks.ConnectAsync(n, ctr, ct)));
-        network.Subcommands.Add(Connection("disconnect", "Disconnect a container from a network", (c, n, ctr, ct) => c.Networks.DisconnectAsync(n, ctr, false, ct)));
+        var alias = new Option<string[]>("--alias") { Description = "Another name the container answers to in the network's DNS" };
+        network.Subcommands.Add(Connection("connect", "Connect a container to a network", (c, n, ctr, aliases, ct) => c.Networks.ConnectAsync(n, ctr, aliases, ct), alias));
+        network.Subcommands.Add(Connection("disconnect", "Disconnect a container from a network", (c, n, ctr, _, ct) => c.Networks.DisconnectAsync(n, ctr, false, ct)));
         return network;
     }
 
@@ -89,15 +90,15 @@ public static class NetworkCommands
         return command;
     }
 
-    private static Command Connection(string verb, string description, Func<Client.FlotillaClient, string, string, CancellationToken, Task> act)
+    private static Command Connection(string verb, string description, Func<Client.FlotillaClient, string, string, string[], CancellationToken, Task> act, Option<string[]>? alias = null)
     {
         var network = new Argument<string>("network");
         var container = new Argument<string>("container");
-        var command = Cli.Verb(verb, description, network, container);
+        var command = alias is null ? Cli.Verb(verb, description, network, container) : Cli.Verb(verb, description, alias, network, container);
         command.SetAction(async (parse, ct) =>
         {
             using var client = Cli.Client(parse);
-            await act(client, parse.GetValue(network)!, parse.GetValue(container)!, ct);
+            await act(client, parse.GetValue(network)!, parse.GetValue(container)!, alias is null ? [] : parse.GetValue(alias) ?? [], ct);
             return 0;
         });
         return command;

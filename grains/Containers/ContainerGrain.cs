@@ -411,7 +411,7 @@ public sealed class ContainerGrain(
         await Node.RemoveContainerAsync(Id);
     }
 
-    public async Task<ContainerRecord> ConnectAsync(string network)
+    public async Task<ContainerRecord> ConnectAsync(string network, string[] aliases)
     {
         EnsureExists();
         if (!ContainerNetworking.HasOwnNamespace(Record.NetworkMode))
@@ -419,7 +419,7 @@ public sealed class ContainerGrain(
             throw FlotillaException.Conflict($"container {Record.Name} uses --network {Record.NetworkMode}: it cannot be connected to other networks");
         }
 
-        var endpoint = await CallAsync(plugins.NetworkDriver.ConnectAsync(network, Id, Record.Name, [], CancellationToken.None));
+        var endpoint = await CallAsync(plugins.NetworkDriver.ConnectAsync(network, Id, Record.Name, aliases, CancellationToken.None));
         state.State = Record with { Endpoints = [.. Record.Endpoints, ContainerNetworking.ToEndpoint(endpoint)] };
         await state.WriteStateAsync();
         return Record;

@@ -34,7 +34,7 @@ public interface IContainerGrain : IGrainWithStringKey
     Task ReconcileAsync();
 
     /// <summary>Connects the container to another network (docker's network connect).</summary>
-    Task<ContainerRecord> ConnectAsync(string network);
+    Task<ContainerRecord> ConnectAsync(string network, string[] aliases);
 
     Task<ContainerRecord> DisconnectAsync(string network);
 

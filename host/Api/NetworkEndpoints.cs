@@ -23,7 +23,7 @@ public static class NetworkEndpoints
         api.MapPost("/networks/{id}/connect", async (string id, NetworkConnectRequest body, PluginCatalog plugins, Containers containers) =>
         {
             var network = await FindAsync(plugins, id);
-            await (await containers.ResolveAsync(body.Container)).Grain.ConnectAsync(network.Id);
+            await (await containers.ResolveAsync(body.Container)).Grain.ConnectAsync(network.Id, [.. body.EndpointConfig?.Aliases ?? []]);
             return Results.Ok();
         });
         api.MapPost("/networks/{id}/disconnect", async (string id, NetworkConnectRequest body, PluginCatalog plugins, Containers containers) =>

@@ -57,6 +57,8 @@ public sealed class NetworkConnectRequest
 {
     public string Container { get; set; } = "";
     public bool Force { get; set; }
+    /// <summary>connect only: the endpoint's settings (its DNS aliases).</summary>
+    public EndpointSettings? EndpointConfig { get; set; }
 }
 
 /// <summary>HostConfig.PortBindings' values: where on the host a container port is published.</summary>

@@ -40,13 +40,19 @@ public sealed class DnsTests(NetworkDaemon fixture) : IClassFixture<NetworkDaemo
             Assert.NotEqual(0, elsewhere.ExitCode);
             Assert.DoesNotContain(address, elsewhere.Stdout);
 
+            await Ok("run", "-d", "--name", "dns-late", "busybox", "sleep", "120");
+            await Ok("network", "connect", "--alias", "late-alias", "dns-front", "dns-late");
+            var late = JsonDocument.Parse(await Ok("inspect", "dns-late", "--format", "json")).RootElement[0]
+                .GetProperty("NetworkSettings").GetProperty("Networks").GetProperty("dns-front").GetProperty("IPAddress").GetString();
+            Assert.Contains($"Address: {late}", await Ok("run", "--rm", "--network", "dns-front", "busybox", "nslookup", "late-alias"));
+
             await Ok("rm", "-f", "dns-web");
             var gone = await D.CliAsync("run", "--rm", "--network", "dns-front", "busybox", "nslookup", "dns-web");
             Assert.NotEqual(0, gone.ExitCode);
         }
         finally
         {
-            await D.CliAsync("rm", "-f", "dns-web");
+            await D.CliAsync("rm", "-f", "dns-web", "dns-late");
             await D.CliAsync("network", "rm", "dns-front");
             await D.CliAsync("network", "rm", "dns-back");
         }
