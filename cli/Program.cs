@@ -21,6 +21,7 @@ foreach (var command in ContainerCommands.Create(() => containerCommand)
              .Concat(ImageCommands.Create())
              .Concat(RegistryCommands.Create())
              .Append(VolumeCommands.Create())
+             .Append(NetworkCommands.Create())
              .Concat(SwarmCommands.Create(() => containerCommand))
              .Concat(SystemCommands.Create()))
 {

@@ -18,6 +18,7 @@ public sealed class FlotillaClient : IDisposable
         Containers = new ContainersClient(_transport);
         Images = new ImagesClient(_transport);
         Volumes = new VolumesClient(_transport);
+        Networks = new NetworksClient(_transport);
         Swarm = new SwarmClient(_transport);
         Nodes = new NodesClient(_transport);
         Services = new ServicesClient(_transport);
@@ -31,6 +32,8 @@ public sealed class FlotillaClient : IDisposable
     public ImagesClient Images { get; }
 
     public VolumesClient Volumes { get; }
+
+    public NetworksClient Networks { get; }
 
     public SwarmClient Swarm { get; }
 

@@ -12,7 +12,7 @@ public static class RunCommand
     public static readonly HashSet<string> ValuedOptions =
     [
         "--name", "-e", "--env", "-w", "--workdir", "-u", "--user", "-v", "--volume", "--mount", "--memory", "-m", "--cpus", "--runtime",
-        "-H", "--host", "--hostname", "-l", "--label", "--entrypoint", "--pull",
+        "-H", "--host", "--hostname", "-l", "--label", "--entrypoint", "--pull", "--network", "--net", "--network-alias", "-p", "--publish",
     ];
 
     public static Command Create(Func<string[]> containerCommand)
@@ -32,10 +32,13 @@ public static class RunCommand
         var label = new Option<string[]>("--label", "-l") { Description = "Set a label (KEY=value)" };
         var entrypoint = new Option<string?>("--entrypoint") { Description = "Override the image's entrypoint" };
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep stdin open and pass it to the container" };
+        var network = new Option<string?>("--network", "--net") { Description = "Connect the container to a network: bridge (default), none, host or a network's name" };
+        var alias = new Option<string[]>("--network-alias") { Description = "Another name the container answers to in DNS on its (user-defined) network" };
+        var publish = new Option<string[]>("--publish", "-p") { Description = "Publish a container port on the host (HOSTPORT:CONTAINERPORT[/tcp|udp])" };
         var pull = new Option<string?>("--pull") { Description = "Pull the image before running: missing (default), always or never" };
         var image = new Argument<string>("image") { Description = "Image to run" };
         var command = Cli.Verb("run", "Create and run a new container from an image (arguments after IMAGE are its command)",
-            detach, rm, name, env, workdir, user, volume, mount, memory, cpus, runtime, hostname, label, entrypoint, interactive, pull, image);
+            detach, rm, name, env, workdir, user, volume, mount, memory, cpus, runtime, hostname, label, entrypoint, interactive, network, alias, publish, pull, image);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -65,7 +68,12 @@ public static class RunCommand
                     Memory = parse.GetValue(memory) is { } m ? MemorySize.Parse(m) : 0,
                     NanoCpus = parse.GetValue(cpus) is { } c ? MemorySize.ParseCpus(c) : 0,
                     Runtime = parse.GetValue(runtime),
+                    NetworkMode = parse.GetValue(network),
+                    PortBindings = parse.GetValue(publish) is { Length: > 0 } p ? PortSpec.Parse(p) : null,
                 },
+                NetworkingConfig = parse.GetValue(alias) is { Length: > 0 } aliases
+                    ? new NetworkingConfig { EndpointsConfig = new() { [parse.GetValue(network) ?? "bridge"] = new EndpointSettings { Aliases = [.. aliases] } } }
+                    : null,
             };
 
             var policy = parse.GetValue(pull) ?? "missing";

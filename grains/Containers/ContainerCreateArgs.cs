@@ -23,7 +23,16 @@ public sealed record ContainerCreateArgs
     [Id(15)] public bool Tty { get; init; }
     /// <summary>docker's HostConfig.Mounts: the structured form, beside <see cref="Binds"/>.</summary>
     [Id(16)] public MountRequest[] Mounts { get; init; } = [];
+    /// <summary>docker's HostConfig.NetworkMode: "none", "host", a network's name or id; null or "default" for "bridge".</summary>
+    [Id(17)] public string? NetworkMode { get; init; }
+    [Id(18)] public PublishedPort[] Ports { get; init; } = [];
+    /// <summary>docker's --network-alias: more names for the container in DNS on its network.</summary>
+    [Id(19)] public string[] NetworkAliases { get; init; } = [];
 }
+
+/// <summary>"-p HOSTPORT:CONTAINERPORT/PROTOCOL".</summary>
+[GenerateSerializer, Immutable]
+public sealed record PublishedPort([property: Id(0)] int HostPort, [property: Id(1)] int ContainerPort, [property: Id(2)] string Protocol = "tcp");
 
 /// <summary>One entry of docker's HostConfig.Mounts, as the user gave it.</summary>
 /// <param name="Type">"bind", "volume" or "tmpfs" (docker also knows "npipe", "cluster" and "image": refused).</param>

@@ -67,6 +67,8 @@ public sealed class ContainerGrain(
             AutoRemove = args.AutoRemove,
             Mounts = mounts,
             Binds = args.Binds,
+            NetworkMode = ContainerNetworking.Mode(args.NetworkMode),
+            Ports = args.Ports,
             MemoryBytes = args.MemoryBytes,
             NanoCpus = args.NanoCpus,
             OpenStdin = args.OpenStdin,
@@ -98,7 +100,11 @@ public sealed class ContainerGrain(
         try
         {
             Directory.CreateDirectory(record.ScratchDirectory);
-            await runtime.CreateAsync(ToSpec(record, image.LayerDirectories), CancellationToken.None);
+            var (network, endpoints) = await ContainerNetworking.WireAsync(
+                plugins.HasNetworkDriver ? plugins.NetworkDriver : null, Id, record.Name, record.NetworkMode, record.Ports, args.NetworkAliases);
+            record = record with { Endpoints = endpoints };
+            trace.Step("network");
+            await runtime.CreateAsync(ToSpec(record, image.LayerDirectories) with { Network = network }, CancellationToken.None);
             trace.Step("runtime");
             state.State = record;
             await state.WriteStateAsync();
@@ -337,6 +343,9 @@ public sealed class ContainerGrain(
         state.State = Record with { Status = ContainerLifecycle.Removing };
         await state.WriteStateAsync();
         trace.Step("state");
+        // Synchronous, unlike the reclaim below: the address and published ports must be free once this returns.
+        await RemoveNetworkNamespaceAsync();
+        trace.Step("network");
         var scratch = Record.ScratchDirectory;
         var reclaim = ReclaimAsync(runtime, Id, scratch, logger);
         if (reclaimNow)
@@ -397,8 +406,59 @@ public sealed class ContainerGrain(
         {
         }
 
+        await RemoveNetworkNamespaceAsync();
         SafeDirectory.Delete(node.ContainerDirectory(Id));
         await Node.RemoveContainerAsync(Id);
+    }
+
+    public async Task<ContainerRecord> ConnectAsync(string network, string[] aliases)
+    {
+        EnsureExists();
+        if (!ContainerNetworking.HasOwnNamespace(Record.NetworkMode))
+        {
+            throw FlotillaException.Conflict($"container {Record.Name} uses --network {Record.NetworkMode}: it cannot be connected to other networks");
+        }
+
+        var endpoint = await CallAsync(plugins.NetworkDriver.ConnectAsync(network, Id, Record.Name, aliases, CancellationToken.None));
+        state.State = Record with { Endpoints = [.. Record.Endpoints, ContainerNetworking.ToEndpoint(endpoint)] };
+        await state.WriteStateAsync();
+        return Record;
+    }
+
+    public async Task<ContainerRecord> DisconnectAsync(string network)
+    {
+        EnsureExists();
+        if (!ContainerNetworking.HasOwnNamespace(Record.NetworkMode))
+        {
+            throw FlotillaException.Conflict($"container {Record.Name} uses --network {Record.NetworkMode}: it is connected to no network");
+        }
+
+        await Call(plugins.NetworkDriver.DisconnectAsync(network, Id, CancellationToken.None));
+        var left = await CallAsync(plugins.NetworkDriver.EndpointsAsync(Id, CancellationToken.None));
+        state.State = Record with { Endpoints = [.. left.Select(ContainerNetworking.ToEndpoint)] };
+        await state.WriteStateAsync();
+        return Record;
+    }
+
+    /// <summary>After the runtime let go of the namespace: its interfaces, addresses, ports and the namespace itself.</summary>
+    private async Task RemoveNetworkNamespaceAsync()
+    {
+        if (plugins.HasNetworkDriver)
+        {
+            await Call(plugins.NetworkDriver.RemoveNamespaceAsync(Id, CancellationToken.None));
+        }
+    }
+
+    private static async Task<T> CallAsync<T>(Task<T> task)
+    {
+        try
+        {
+            return await task;
+        }
+        catch (PluginException e)
+        {
+            throw e.ToFlotilla();
+        }
     }
 
     private async Task<ContainerExit?> SignalAndWaitAsync(IContainerRuntime runtime, int signal, TimeSpan timeout)

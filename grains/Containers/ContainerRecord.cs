@@ -37,6 +37,19 @@ public sealed record ContainerRecord
     [Id(27)] public string[]? Cmd { get; init; }
     [Id(28)] public string ScratchDirectory { get; init; } = "";
     [Id(29)] public string[] Binds { get; init; } = [];
+    /// <summary>"none", "host" or the network the container was created on.</summary>
+    [Id(30)] public string NetworkMode { get; init; } = "none";
+    [Id(31)] public PublishedPort[] Ports { get; init; } = [];
+    [Id(32)] public ContainerEndpoint[] Endpoints { get; init; } = [];
 
     public bool Exists => Status is not ContainerLifecycle.Removed && Id.Length > 0;
 }
+
+/// <param name="Address">With its prefix length ("10.1.0.2/24").</param>
+[GenerateSerializer, Immutable]
+public sealed record ContainerEndpoint(
+    [property: Id(0)] string NetworkId,
+    [property: Id(1)] string NetworkName,
+    [property: Id(2)] string Address,
+    [property: Id(3)] string Gateway,
+    [property: Id(4)] string MacAddress);

@@ -33,6 +33,11 @@ public interface IContainerGrain : IGrainWithStringKey
     /// <summary>Brings the recorded state in line with what the runtime holds (after a daemon restart).</summary>
     Task ReconcileAsync();
 
+    /// <summary>Connects the container to another network (docker's network connect).</summary>
+    Task<ContainerRecord> ConnectAsync(string network, string[] aliases);
+
+    Task<ContainerRecord> DisconnectAsync(string network);
+
     /// <summary>Called by the node's exit watcher when the runtime reports the process ended.</summary>
     Task OnExitedAsync(ExitReport exit);
 }

@@ -8,14 +8,23 @@ public sealed class PluginCatalog : IPluginRegistry
 {
     private readonly ConcurrentDictionary<string, IContainerRuntime> _runtimes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IVolumeDriver> _volumeDrivers = new(StringComparer.Ordinal);
+    private INetworkDriver? _networkDriver;
 
     public IReadOnlyCollection<IContainerRuntime> Runtimes => _runtimes.Values.ToList();
 
     public IReadOnlyCollection<IVolumeDriver> VolumeDrivers => _volumeDrivers.Values.ToList();
 
+    public bool HasNetworkDriver => _networkDriver is not null;
+
     public void AddRuntime(IContainerRuntime runtime) => _runtimes[runtime.Name] = runtime;
 
     public void AddVolumeDriver(IVolumeDriver driver) => _volumeDrivers[driver.Name] = driver;
+
+    public void AddNetworkDriver(INetworkDriver driver) => _networkDriver = driver;
+
+    /// <summary>The node's network driver (one per node for now: the "bridge" driver of plugins/network).</summary>
+    public INetworkDriver NetworkDriver => _networkDriver
+        ?? throw FlotillaException.Invalid("this node has no network plugin: run containers with --network none or host, or install plugins/network.");
 
     /// <summary>The runtimes that can run containers here; the others are only listed.</summary>
     public IReadOnlyCollection<IContainerRuntime> AvailableRuntimes => _runtimes.Values.Where(r => r.UnavailableReason is null).ToList();

@@ -32,6 +32,7 @@ public static partial class ApiRoutes
         ImageEndpoints.Map(api);
         RegistryEndpoints.Map(api);
         VolumeEndpoints.Map(api);
+        NetworkEndpoints.Map(api);
         SwarmEndpoints.Map(api);
         SwarmObjectEndpoints.Map(api);
     }

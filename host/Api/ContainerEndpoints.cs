@@ -50,6 +50,9 @@ public static class ContainerEndpoints
             Mounts = [.. (host.Mounts ?? []).Select(m => new MountRequest(m.Type, m.Source, m.Target, m.ReadOnly, m.TmpfsOptions?.SizeBytes ?? 0, m.TmpfsOptions?.Mode ?? 0))],
             MemoryBytes = host.Memory,
             NanoCpus = host.NanoCpus,
+            NetworkMode = host.NetworkMode,
+            Ports = NetworkEndpoints.Ports(host.PortBindings),
+            NetworkAliases = NetworkEndpoints.Aliases(body.NetworkingConfig, host.NetworkMode),
             OpenStdin = body.OpenStdin,
             Tty = body.Tty,
         });

@@ -65,7 +65,11 @@ public static class ContainerView
             NanoCpus = r.NanoCpus,
             AutoRemove = r.AutoRemove,
             Runtime = r.Runtime,
+            NetworkMode = r.NetworkMode,
+            PortBindings = r.Ports.GroupBy(p => $"{p.ContainerPort}/{p.Protocol}")
+                .ToDictionary(g => g.Key, g => g.Select(p => new PortBinding { HostPort = p.HostPort.ToString() }).ToList()),
         },
+        NetworkSettings = NetworkSettings(r),
         Config = new ContainerConfig
         {
             Hostname = r.Hostname,
@@ -94,4 +98,23 @@ public static class ContainerView
     };
 
     public static string Rfc3339(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'");
+
+    private static NetworkSettings NetworkSettings(ContainerRecord r)
+    {
+        var networks = r.Endpoints.ToDictionary(e => e.NetworkName, e => new EndpointSettings
+        {
+            NetworkID = e.NetworkId, IPAddress = e.Address.Split('/')[0], IPPrefixLen = int.Parse(e.Address.Split('/')[1]), Gateway = e.Gateway, MacAddress = e.MacAddress,
+        });
+        var first = r.Endpoints.Length > 0 ? networks[r.Endpoints[0].NetworkName] : null;
+        return new NetworkSettings
+        {
+            IPAddress = first?.IPAddress ?? "",
+            IPPrefixLen = first?.IPPrefixLen ?? 0,
+            Gateway = first?.Gateway ?? "",
+            MacAddress = first?.MacAddress ?? "",
+            Ports = r.Ports.GroupBy(p => $"{p.ContainerPort}/{p.Protocol}")
+                .ToDictionary(g => g.Key, g => (List<PortBinding>?)[.. g.Select(p => new PortBinding { HostIp = "0.0.0.0", HostPort = p.HostPort.ToString() })]),
+            Networks = networks,
+        };
+    }
 }

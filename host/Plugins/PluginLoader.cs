@@ -14,7 +14,9 @@ public sealed class PluginLoader(ILogger<PluginLoader> logger)
     // Types whose identity must be the daemon's own so that plugin objects can be used through the contracts.
     private static readonly Type[] SharedTypes = [typeof(IFlotillaPlugin), typeof(ILogger), typeof(ILoggerFactory)];
 
-    private readonly List<PluginLoaderHandle> _loaded = [];
+    // Static: held for the daemon's life. A collectible load context starts unloading when its object is collected
+    // (its finalizer does), and a plugin's dependency that is loaded on first use then fails to load.
+    private static readonly List<PluginLoaderHandle> Loaded = [];
 
     private sealed record PluginLoaderHandle(string Name, McMaster.NETCore.Plugins.PluginLoader Loader);
 
@@ -51,7 +53,7 @@ public sealed class PluginLoader(ILogger<PluginLoader> logger)
             throw new InvalidOperationException($"{assemblyPath} holds no public class that implements {nameof(IFlotillaPlugin)}.");
         }
 
-        _loaded.Add(new PluginLoaderHandle(assembly.GetName().Name!, loader));
+        Loaded.Add(new PluginLoaderHandle(assembly.GetName().Name!, loader));
         logger.LogInformation("Loaded plugin assembly {Assembly} ({Plugins})", assemblyPath, string.Join(", ", plugins.Select(p => p.Name)));
         return plugins;
     }

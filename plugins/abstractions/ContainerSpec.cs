@@ -33,6 +33,10 @@ public sealed record ContainerSpec
 
     public bool Tty { get; init; }
 
+    /// <summary>Where the container's network comes from: a new empty namespace (the default), the host's, or a
+    /// namespace a network driver made and wired.</summary>
+    public ContainerNetwork Network { get; init; } = ContainerNetwork.None;
+
     /// <summary>Labels a runtime may use for its own bookkeeping; not interpreted.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 }
@@ -54,3 +58,13 @@ public sealed record TmpfsOptions(long SizeBytes = 0, int Mode = 0x3FF /* 01777 
 /// <param name="MemoryBytes">Hard memory limit; 0 means none.</param>
 /// <param name="NanoCpus">CPU quota in billionths of a CPU (docker's NanoCpus: 0.5 CPU = 500_000_000); 0 means none.</param>
 public sealed record ResourceLimits(long MemoryBytes = 0, long NanoCpus = 0);
+
+/// <param name="NamespacePath">A network namespace to join (bound to a file); null with <paramref name="Host"/> false
+/// means a new namespace with only a loopback interface.</param>
+/// <param name="Host">Share the host's network namespace.</param>
+/// <param name="Nameservers">What the container's resolv.conf lists; empty for none.</param>
+/// <param name="Address">The container's address, written to its /etc/hosts for its hostname.</param>
+public sealed record ContainerNetwork(string? NamespacePath = null, bool Host = false, IReadOnlyList<string>? Nameservers = null, string? Address = null)
+{
+    public static ContainerNetwork None { get; } = new();
+}

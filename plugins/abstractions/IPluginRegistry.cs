@@ -6,4 +6,7 @@ public interface IPluginRegistry
     void AddRuntime(IContainerRuntime runtime);
 
     void AddVolumeDriver(IVolumeDriver driver);
+
+    void AddNetworkDriver(INetworkDriver driver) =>
+        throw new NotSupportedException($"{GetType().Name} takes no network drivers.");
 }

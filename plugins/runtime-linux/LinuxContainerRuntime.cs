@@ -91,8 +91,13 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
         Directory.CreateDirectory(files.Rootfs);
         await File.WriteAllTextAsync(Path.Combine(IndexDirectory, spec.Id), spec.Rootfs.ScratchDirectory, ct);
         await File.WriteAllTextAsync(files.Hostname, spec.Hostname + "\n", ct);
-        await File.WriteAllTextAsync(files.Hosts, $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{spec.Hostname}\n", ct);
-        await File.WriteAllTextAsync(files.ResolvConf, "# This container has no network but its loopback interface.\n", ct);
+        var network = spec.Network;
+        var address = network.Address ?? (network.Host ? null : "127.0.1.1");
+        await File.WriteAllTextAsync(files.Hosts,
+            $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n{(address is null ? "" : $"{address}\t{spec.Hostname}\n")}", ct);
+        await File.WriteAllTextAsync(files.ResolvConf, network.Host ? await File.ReadAllTextAsync("/etc/resolv.conf", ct)
+            : network.Nameservers is { Count: > 0 } servers ? string.Concat(servers.Select(n => $"nameserver {n}\n"))
+            : "# This container has no network but its loopback interface.\n", ct);
 
         if (spec.OpenStdin)
         {
@@ -103,7 +108,7 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
         trace.Step("files");
         MountOverlay(spec.Rootfs.Layers, files);
         trace.Step("overlay");
-        var config = OciSpecBuilder.Build(spec, files.Rootfs, new OciSpecBuilder.Files(files.Hostname, files.Hosts, files.ResolvConf), user,
+        var config = OciSpecBuilder.Build(spec, files.Rootfs, new OciSpecBuilder.Files(files.Hostname, files.Hosts, files.ResolvConf, NetworkNamespace(spec)), user,
             CgroupPath(spec.Id), _cgroups);
         await File.WriteAllTextAsync(files.Config, config.ToJsonString(), ct);
         trace.Step("config.json");
@@ -263,6 +268,13 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
 
         trace.Step("umount");
         DeleteIfExists(files.Rootfs);
+        var netns = NetworkNamespaceBind(id);
+        if (MountTable.IsMountPoint(netns))
+        {
+            Native.Check(Native.umount2(netns, Native.MNT_DETACH), $"unmount {netns}");
+        }
+
+        File.Delete(netns);
         DeleteIfExists(Path.Combine(ExitDirectory, id));
         DeleteIfExists(AttachSocketPath(id));
         File.Delete(Path.Combine(IndexDirectory, id));
@@ -323,6 +335,30 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
         _ = started.WaitForExitAsync(CancellationToken.None).ContinueWith(_ => File.Delete(processFile), TaskScheduler.Default);
         return new ProcessStreams(started, runtimeLog);
     }
+
+    /// <summary>
+    /// The network namespace path crun joins. When crun runs in its own mount namespace, a namespace bound to a file
+    /// after that namespace was made is not visible there: it is bound again under the shared directory, which
+    /// propagates.
+    /// </summary>
+    private string? NetworkNamespace(ContainerSpec spec)
+    {
+        if (spec.Network.NamespacePath is not { } path || _mountNamespace is null)
+        {
+            return spec.Network.NamespacePath;
+        }
+
+        var bind = NetworkNamespaceBind(spec.Id);
+        if (!MountTable.IsMountPoint(bind))
+        {
+            File.WriteAllBytes(bind, []);
+            Native.Check(Native.mount(path, bind, null, Native.MS_BIND, null), $"bind {path} to {bind}");
+        }
+
+        return bind;
+    }
+
+    private string NetworkNamespaceBind(string id) => Path.Combine(_settings.RunDirectory, "rootfs", id + ".netns");
 
     private ContainerFiles Files(string id, string scratch) => new(id, scratch, Path.Combine(_settings.RunDirectory, "rootfs", id));
 

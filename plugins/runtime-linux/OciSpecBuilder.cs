@@ -37,7 +37,8 @@ public static class OciSpecBuilder
         "sysfs", "_sysctl", "umount", "umount2", "unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old",
     ];
 
-    public sealed record Files(string Hostname, string Hosts, string ResolvConf);
+    /// <param name="NetworkNamespace">A network namespace to join; null for a new one (or the host's, see <see cref="ContainerNetwork.Host"/>).</param>
+    public sealed record Files(string Hostname, string Hosts, string ResolvConf, string? NetworkNamespace = null);
 
     public static JsonObject Build(ContainerSpec spec, string rootfs, Files files, (uint Uid, uint Gid) user, string cgroupsPath, CgroupLayout cgroups)
     {
@@ -61,10 +62,17 @@ public static class OciSpecBuilder
 
         var namespaces = new JsonArray(
             new JsonObject { ["type"] = "pid" },
-            new JsonObject { ["type"] = "network" },
             new JsonObject { ["type"] = "ipc" },
             new JsonObject { ["type"] = "uts" },
             new JsonObject { ["type"] = "mount" });
+        if (files.NetworkNamespace is { } netns)
+        {
+            namespaces.Add(new JsonObject { ["type"] = "network", ["path"] = netns });
+        }
+        else if (!spec.Network.Host)
+        {
+            namespaces.Add(new JsonObject { ["type"] = "network" });
+        }
         if (cgroups.Mode == CgroupMode.V2)
         {
             namespaces.Add(new JsonObject { ["type"] = "cgroup" });

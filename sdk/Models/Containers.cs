@@ -19,6 +19,13 @@ public sealed class ContainerCreateRequest
     public string? WorkingDir { get; set; }
     public Dictionary<string, string>? Labels { get; set; }
     public HostConfig? HostConfig { get; set; }
+    public NetworkingConfig? NetworkingConfig { get; set; }
+}
+
+/// <summary>The container's settings per network it joins at creation, by network name.</summary>
+public sealed class NetworkingConfig
+{
+    public Dictionary<string, EndpointSettings>? EndpointsConfig { get; set; }
 }
 
 public sealed class HostConfig
@@ -29,6 +36,8 @@ public sealed class HostConfig
     public bool AutoRemove { get; set; }
     public string? Runtime { get; set; }
     public string? NetworkMode { get; set; }
+    /// <summary>"80/tcp" → where it is published on the host.</summary>
+    public Dictionary<string, List<PortBinding>>? PortBindings { get; set; }
     public List<Mount>? Mounts { get; set; }
 }
 
@@ -123,6 +132,7 @@ public sealed class ContainerInspect
     public HostConfig HostConfig { get; set; } = new();
     public ContainerConfig Config { get; set; } = new();
     public List<MountPoint> Mounts { get; set; } = [];
+    public NetworkSettings NetworkSettings { get; set; } = new();
 }
 
 public sealed class WaitError

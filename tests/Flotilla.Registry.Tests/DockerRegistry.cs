@@ -6,7 +6,7 @@ using Flotilla.Tests.Harness;
 namespace Flotilla.Registry.Tests;
 
 /// <summary>
-/// Debian's docker-registry (distribution 2.8) on 127.0.0.1 with a free port and its own storage under a per-run
+/// Debian's docker-registry (distribution 2.8) on 127.0.0.1 (or a test network's address) with a free port and its own storage under a per-run
 /// directory; with htpasswd basic auth (bcrypt) when a user is given. Disposing it stops the process and removes
 /// the directory; the harness' sweep removes what a crashed run left.
 /// </summary>
@@ -14,19 +14,25 @@ public sealed class DockerRegistry : IAsyncDisposable
 {
     private Process? _process;
 
-    private DockerRegistry(string directory) => Directory = directory;
+    private DockerRegistry(string directory, string address)
+    {
+        Directory = directory;
+        Address = address;
+    }
+
+    public string Address { get; }
 
     public string Directory { get; }
 
     public int Port { get; private set; }
 
     /// <summary>host:port, the registry part of image references.</summary>
-    public string Host => $"127.0.0.1:{Port}";
+    public string Host => $"{Address}:{Port}";
 
-    public static async Task<DockerRegistry> StartAsync(string? user = null, string? password = null)
+    public static async Task<DockerRegistry> StartAsync(string? user = null, string? password = null, string address = "127.0.0.1")
     {
         await Leftovers.SweepStaleRunsAsync();
-        var registry = new DockerRegistry(Path.Combine(Leftovers.BaseDirectory, Leftovers.Prefix + "registry-" + Guid.NewGuid().ToString("N")[..8]));
+        var registry = new DockerRegistry(Path.Combine(Leftovers.BaseDirectory, Leftovers.Prefix + "registry-" + Guid.NewGuid().ToString("N")[..8]), address);
         System.IO.Directory.CreateDirectory(registry.Directory);
         await File.WriteAllTextAsync(Path.Combine(registry.Directory, "owner.pid"), Environment.ProcessId.ToString());
         try
@@ -67,7 +73,7 @@ public sealed class DockerRegistry : IAsyncDisposable
               delete:
                 enabled: true
             http:
-              addr: 127.0.0.1:{Port}
+              addr: {Host}
             {auth}
             """);
         var psi = new ProcessStartInfo("docker-registry") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };

@@ -17,6 +17,9 @@ public sealed class SwarmCluster : IAsyncLifetime
 
     public TestDatabase Database { get; private set; } = null!;
 
+    /// <summary>A registry on the test bridge's gateway that every node may pull from over plain HTTP.</summary>
+    public Flotilla.Registry.Tests.DockerRegistry Registry { get; private set; } = null!;
+
     public List<Daemon> Nodes { get; } = [];
 
     public Daemon Manager => Nodes[0];
@@ -27,9 +30,10 @@ public sealed class SwarmCluster : IAsyncLifetime
     {
         Network = await TestNetwork.CreateAsync(Size);
         Database = await TestDatabase.CreateAsync();
+        Registry = await Flotilla.Registry.Tests.DockerRegistry.StartAsync(address: Network.Gateway);
         for (var n = 1; n <= Size; n++)
         {
-            var node = await Daemon.StartAsync(Network.Launcher(n), "--advertise-addr", Network.Address(n));
+            var node = await Daemon.StartAsync(Network.Launcher(n), "--advertise-addr", Network.Address(n), $"--Registry:insecure={Registry.Host}");
             Nodes.Add(node);
             await node.ImportBusyboxAsync();
         }
@@ -139,6 +143,11 @@ public sealed class SwarmCluster : IAsyncLifetime
         foreach (var node in Nodes)
         {
             await node.DisposeAsync();
+        }
+
+        if (Registry is not null)
+        {
+            await Registry.DisposeAsync();
         }
 
         if (Network is not null)

@@ -223,6 +223,30 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
     }
 
     [Fact]
+    public async Task EachNodePullsTheServicesImageFromTheRegistryByItself()
+    {
+        var image = $"{cluster.Registry.Host}/swarm/busybox:1";
+        Assert.Equal(0, (await cluster.Manager.CliAsync("tag", "busybox:latest", image)).ExitCode);
+        var push = await cluster.Manager.CliAsync("push", image);
+        Assert.True(push.ExitCode == 0, push.ToString());
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "pulled", "--replicas", "3", "--stop-grace-period", "1s", image, "sleep", "3600");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            var tasks = await cluster.WaitForTasksAsync("pulled", t => SwarmCluster.Running(t).Count == 3, Converge);
+            Assert.Equal(3, SwarmCluster.Running(tasks).Select(t => t.NodeID).Distinct().Count());
+            foreach (var node in cluster.Nodes.Skip(1))
+            {
+                Assert.Contains($"{cluster.Registry.Host}/swarm/busybox", (await node.CliAsync("images")).Stdout);
+            }
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "pulled");
+        }
+    }
+
+    [Fact]
     public async Task BadServicesGetClearErrors()
     {
         var negative = await cluster.Manager.CliAsync("service", "create", "--name", "neg", "--replicas", "-1", "busybox", "true");

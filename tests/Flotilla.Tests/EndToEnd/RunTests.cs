@@ -106,7 +106,7 @@ public sealed class RunTests(SharedDaemon shared)
         var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("1", lines[0]);
         Assert.NotEqual(Environment.MachineName, lines[1]);
-        Assert.Equal(["lo"], lines[2..]);
+        Assert.Equal(["eth0", "lo"], lines[2..]); // its own namespace: loopback and its end of the default network's veth
     }
 
     [Fact]

@@ -45,9 +45,26 @@ public static class Leftovers
             await Run.ShellAsync($"umount -l '{m}' 2>/dev/null || true");
         }
 
+        await RemoveNetworkObjectsAsync(Path.Combine(runDirectory, "data"));
         await RemoveCgroupsAsync(cgroupParent);
         await Run.ShellAsync($"rm -rf '{runDirectory}'");
     }
+
+    /// <summary>The bridges, veths and nftables table a daemon's network plugin names after its data root (see
+    /// plugins/network/NetworkPlugin.cs): left when a daemon died with containers connected.</summary>
+    private static async Task RemoveNetworkObjectsAsync(string dataRoot)
+    {
+        var instance = NetworkInstance(dataRoot);
+        foreach (var link in Directory.GetFileSystemEntries("/sys/class/net").Select(Path.GetFileName).Where(l => l!.StartsWith("fl" + instance, StringComparison.Ordinal)))
+        {
+            await Run.ShellAsync($"ip link del '{link}' 2>/dev/null || true");
+        }
+
+        await Run.ShellAsync($"nft delete table inet flotilla_{instance} 2>/dev/null || true");
+    }
+
+    public static string NetworkInstance(string dataRoot) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(dataRoot)))[..4];
 
     private static void KillProcessesMentioning(string text)
     {
