@@ -19,19 +19,23 @@ public sealed class NetworkTests(KvmDaemon shared)
         await Ok("network", "create", "--subnet", subnet, net);
         try
         {
-            var web = (await Ok("run", "-d", "--name", "vmnet-web", "--network", net, "busybox", "httpd", "-f", "-p", "80", "-h", "/etc")).Trim();
+            var web = (await Ok("run", "-d", "--name", "vmnet-web", "--network", net, "busybox", "httpd", "-f", "-p", "80", "-h", "/")).Trim();
             var address = JsonDocument.Parse(await Ok("inspect", "vmnet-web", "--format", "json")).RootElement[0]
                 .GetProperty("NetworkSettings").GetProperty("Networks").GetProperty(net).GetProperty("IPAddress").GetString()!;
 
+            // A megabyte too, so that segmentation offloads between the veth, the tap and virtio-net are exercised.
+            var busybox = (await Ok("exec", "vmnet-web", "md5sum", "/bin/busybox")).Split(' ')[0];
             var fetched = await Ok("run", "--rm", "--runtime", "kvm", "--network", net, "busybox", "sh", "-c",
-                $"wget -q -O - http://{address}/hostname && wget -q -O - http://vmnet-web/hostname");
-            Assert.Equal($"{web[..12]}\n{web[..12]}\n", fetched);
+                $"wget -q -O - http://{address}/etc/hostname && wget -q -O - http://vmnet-web/etc/hostname && wget -q -O - http://vmnet-web/bin/busybox | md5sum");
+            Assert.Equal($"{web[..12]}\n{web[..12]}\n{busybox}  -\n", fetched);
 
             var port = FreePort();
             var vm = (await Ok("run", "-d", "--name", "vmnet-vm", "--runtime", "kvm", "--network", net, "-p", $"{port}:80",
-                "busybox", "httpd", "-f", "-p", "80", "-h", "/etc")).Trim();
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            Assert.Equal(vm[..12], (await RetryAsync(() => http.GetStringAsync($"http://127.0.0.1:{port}/hostname"))).Trim());
+                "busybox", "httpd", "-f", "-p", "80", "-h", "/")).Trim();
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            Assert.Equal(vm[..12], (await RetryAsync(() => http.GetStringAsync($"http://127.0.0.1:{port}/etc/hostname"))).Trim());
+            var bytes = await http.GetByteArrayAsync($"http://127.0.0.1:{port}/bin/busybox");
+            Assert.Equal(busybox, Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(bytes)));
         }
         finally
         {
