@@ -18,13 +18,18 @@
  *   flotilla.debugexit=0xPORT     power off through QEMU's isa-debug-exit at that I/O port (default: reboot(2))
  *
  * Initramfs layout it relies on: /lib/flotilla/modules.order (one .ko path a line, loaded in that order) and
- * /flotilla/{argv,env,workdir,user,mounts}. Built static (gcc -static) by build-initramfs.
+ * /flotilla/{argv,env,workdir,user,mounts}; optionally /flotilla/net ("ADDRESS PREFIX GATEWAY MTU" for eth0, the
+ * gateway "-" for none), /flotilla/hostname, and /flotilla/etc/{hosts,resolv.conf,hostname}, bound over the
+ * container's own. Built static (gcc -static) by build-initramfs.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <net/if.h>
+#include <net/route.h>
 #include <linux/vm_sockets.h>
 #include <poll.h>
 #include <signal.h>
@@ -34,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
@@ -308,6 +314,99 @@ static void mount_shares(const char *fstype)
     free(list);
 }
 
+static void interface_up(int sock, const char *name, unsigned mtu)
+{
+    struct ifreq ifr = { 0 };
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+    if (mtu) {
+        ifr.ifr_mtu = (int)mtu;
+        if (ioctl(sock, SIOCSIFMTU, &ifr) != 0)
+            fail(125, "flotilla-init: cannot set the MTU of %s to %u: %s", name, mtu, strerror(errno));
+    }
+    if (ioctl(sock, SIOCGIFFLAGS, &ifr) != 0)
+        fail(125, "flotilla-init: no network interface %s: %s", name, strerror(errno));
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(sock, SIOCSIFFLAGS, &ifr) != 0)
+        fail(125, "flotilla-init: cannot bring %s up: %s", name, strerror(errno));
+}
+
+static void set_ipv4(struct sockaddr *sa, const char *text, const char *what)
+{
+    struct sockaddr_in *in = (struct sockaddr_in *)sa;
+    in->sin_family = AF_INET;
+    if (inet_pton(AF_INET, text, &in->sin_addr) != 1)
+        fail(125, "flotilla-init: bad %s %s in /flotilla/net", what, text);
+}
+
+/* Loopback always; eth0 (the virtio-net card the host bridged to the container's network) when /flotilla/net says how. */
+static void configure_network(void)
+{
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0)
+        fail(125, "flotilla-init: socket: %s", strerror(errno));
+    interface_up(sock, "lo", 0);
+    char *conf;
+    if (read_file("/flotilla/net", &conf) < 0) {
+        close(sock);
+        return;
+    }
+    char address[64], gateway[64];
+    unsigned prefix, mtu;
+    if (sscanf(conf, "%63s %u %63s %u", address, &prefix, gateway, &mtu) != 4 || prefix > 32)
+        fail(125, "flotilla-init: bad /flotilla/net: %s", conf);
+    /* The driver registers eth0 as it probes, which module loading has done; a slow probe gets two seconds. */
+    for (int attempt = 0; attempt < 2000 && if_nametoindex("eth0") == 0; attempt++)
+        usleep(1000);
+    struct ifreq ifr = { 0 };
+    snprintf(ifr.ifr_name, IFNAMSIZ, "eth0");
+    set_ipv4(&ifr.ifr_addr, address, "address");
+    if (ioctl(sock, SIOCSIFADDR, &ifr) != 0)
+        fail(125, "flotilla-init: cannot give eth0 the address %s: %s", address, strerror(errno));
+    ((struct sockaddr_in *)&ifr.ifr_netmask)->sin_family = AF_INET;
+    ((struct sockaddr_in *)&ifr.ifr_netmask)->sin_addr.s_addr = prefix ? htonl(~0u << (32 - prefix)) : 0;
+    if (ioctl(sock, SIOCSIFNETMASK, &ifr) != 0)
+        fail(125, "flotilla-init: cannot set eth0's netmask /%u: %s", prefix, strerror(errno));
+    interface_up(sock, "eth0", mtu);
+    if (strcmp(gateway, "-") != 0) {
+        struct rtentry rt = { 0 };
+        set_ipv4(&rt.rt_dst, "0.0.0.0", "destination");
+        set_ipv4(&rt.rt_genmask, "0.0.0.0", "netmask");
+        set_ipv4(&rt.rt_gateway, gateway, "gateway");
+        rt.rt_flags = RTF_UP | RTF_GATEWAY;
+        rt.rt_dev = "eth0";
+        if (ioctl(sock, SIOCADDRT, &rt) != 0)
+            fail(125, "flotilla-init: cannot add the default route via %s: %s", gateway, strerror(errno));
+    }
+    free(conf);
+    close(sock);
+}
+
+/* The hostname, and /etc/{hosts,resolv.conf,hostname} bound over the container's own files as a namespace container's are. */
+static void apply_identity(void)
+{
+    char *name;
+    if (read_file("/flotilla/hostname", &name) >= 0) {
+        name[strcspn(name, "\n")] = 0;
+        if (*name && sethostname(name, strlen(name)) != 0)
+            fail(125, "flotilla-init: cannot set the hostname %s: %s", name, strerror(errno));
+        free(name);
+    }
+    static const char *const files[] = { "hosts", "resolv.conf", "hostname" };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char source[64], target[64];
+        snprintf(source, sizeof source, "/flotilla/etc/%s", files[i]);
+        snprintf(target, sizeof target, "/newroot/etc/%s", files[i]);
+        if (access(source, F_OK) != 0)
+            continue;
+        mkdir_p("/newroot/etc", 0755);
+        int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0)
+            close(fd);
+        if (mount(source, target, NULL, MS_BIND, NULL) != 0)
+            fail(125, "flotilla-init: cannot bind %s over %s: %s", source, target + 8, strerror(errno));
+    }
+}
+
 static void mount_kernel_filesystems(void)
 {
     mkdir_p("/newroot/proc", 0555);
@@ -541,6 +640,8 @@ int main(void)
     const char *fs = cmdline_value("flotilla.fs");
     mount_shares(fs ? fs : "9p");
     mount_kernel_filesystems();
+    configure_network();
+    apply_identity();
     struct run r = start_command();
     send_frame(F_STDOUT, "", 0);
     int code = supervise(&r);

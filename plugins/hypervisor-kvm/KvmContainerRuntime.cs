@@ -111,7 +111,13 @@ public sealed partial class KvmContainerRuntime : IContainerRuntime
             mounts.Add(new GuestMount($"vol{i}", spec.Mounts[i].Destination, spec.Mounts[i].ReadOnly));
         }
 
-        var config = new RunConfig(spec.Args, spec.Env, spec.WorkingDir, uid, gid, mounts);
+        var nic = spec.Network.NamespacePath is { } netns ? await NamespaceNic.PrepareAsync(netns, ct) : null;
+        var config = new RunConfig(spec.Args, spec.Env, spec.WorkingDir, uid, gid, mounts)
+        {
+            Network = nic?.Network,
+            Hostname = spec.Hostname,
+            EtcFiles = EtcFiles(spec, nic?.Network.Address),
+        };
         await using (var initrd = File.Create(files.Initrd))
         {
             // The guest initramfs, then this run's /flotilla/ files: the kernel unpacks concatenated archives in turn.
@@ -134,12 +140,27 @@ public sealed partial class KvmContainerRuntime : IContainerRuntime
         Native.Check(Native.mkfifo(files.ChannelIn, 0x180 /* 0600 */), $"mkfifo {files.ChannelIn}");
         await File.WriteAllBytesAsync(files.ChannelOut, [], ct);
         var argv = QemuCommand.Build(_settings.QemuPath, files, _settings.KernelPath, await _kvm.Value, HostTscKhz(), memory,
-            QemuCommand.Cpus(spec.Resources.NanoCpus), shares);
+            QemuCommand.Cpus(spec.Resources.NanoCpus), shares, nic is { } card ? new VmNetwork(spec.Network.NamespacePath!, NamespaceNic.Tap, card.Mac) : null);
         await File.WriteAllTextAsync(files.Command, string.Join('\0', argv), ct);
         if (!spec.OpenStdin)
         {
             await File.WriteAllTextAsync(Path.Combine(files.Vm, "no-stdin"), "", ct);
         }
+    }
+
+    /// <summary>/etc/hosts, resolv.conf and hostname as runtime-linux writes them for a namespace container.</summary>
+    private static Dictionary<string, string> EtcFiles(ContainerSpec spec, string? address)
+    {
+        var network = spec.Network;
+        address ??= network.Address ?? (network.Host ? null : "127.0.1.1");
+        return new Dictionary<string, string>
+        {
+            ["hostname"] = spec.Hostname + "\n",
+            ["hosts"] = $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n{(address is null ? "" : $"{address}\t{spec.Hostname}\n")}",
+            ["resolv.conf"] = network.Nameservers is { Count: > 0 } servers && network.NamespacePath is not null
+                ? string.Concat(servers.Select(n => $"nameserver {n}\n"))
+                : "# This container has no network but its loopback interface.\n",
+        };
     }
 
     public async Task<IContainerStreams?> StartAsync(string id, bool attach, CancellationToken ct)

@@ -5,6 +5,9 @@ namespace Flotilla.Hypervisor.Kvm;
 /// <summary>One share of a host directory with the guest over virtio-9p.</summary>
 internal sealed record HostShare(string Tag, string HostPath, bool ReadOnly);
 
+/// <summary>The VM's network card: QEMU runs in <see cref="Namespace"/> and opens the tap there; the card takes <see cref="Mac"/>.</summary>
+internal sealed record VmNetwork(string Namespace, string Tap, string Mac);
+
 /// <summary>
 /// The QEMU command line of one container's VM: a microvm (no firmware, no PCI, virtio over MMIO) that boots the
 /// uncompressed kernel directly (PVH), with the channel on a virtio-console port and the shares over virtio-9p.
@@ -14,7 +17,7 @@ internal static class QemuCommand
     /// <summary>QEMU's isa-debug-exit port: init writes the exit code there to power off at once.</summary>
     public const int DebugExitPort = 0xf4;
 
-    public static List<string> Build(string qemu, VmFiles files, string kernel, bool kvm, long tscKhz, long memoryBytes, int cpus, IReadOnlyList<HostShare> shares)
+    public static List<string> Build(string qemu, VmFiles files, string kernel, bool kvm, long tscKhz, long memoryBytes, int cpus, IReadOnlyList<HostShare> shares, VmNetwork? network = null)
     {
         var append = $"console=ttyS0 loglevel=1 panic=-1 flotilla.debugexit=0x{DebugExitPort:x}";
         if (!kvm)
@@ -52,6 +55,15 @@ internal static class QemuCommand
             argv.Add($"local,id=fs{i},path={Escape(s.HostPath)},security_model=passthrough{(s.ReadOnly ? ",readonly=on" : "")}");
             argv.Add("-device");
             argv.Add($"virtio-9p-device,fsdev=fs{i},mount_tag={s.Tag}");
+        }
+
+        if (network is not null)
+        {
+            argv.InsertRange(0, ["nsenter", "--net=" + network.Namespace]);
+            argv.Add("-netdev");
+            argv.Add($"tap,id=net0,ifname={network.Tap},script=no,downscript=no");
+            argv.Add("-device");
+            argv.Add($"virtio-net-device,netdev=net0,mac={network.Mac}");
         }
 
         return argv;

@@ -28,6 +28,24 @@ public sealed class CpioTests : IDisposable
         Assert.Equal("/srv/app\n", Read("flotilla/workdir"));
         Assert.Equal("1000:100\n", Read("flotilla/user"));
         Assert.Equal("rootfs / rw\nvol0 /data ro\n", Read("flotilla/mounts"));
+        Assert.False(File.Exists(Path.Combine(_dir, "out", "flotilla", "net")));
+    }
+
+    [Fact]
+    public void Network_hostname_and_etc_files_are_written_for_init()
+    {
+        var config = new RunConfig(["true"], [], "/", 0, 0, [new GuestMount("rootfs", "/", false)])
+        {
+            Network = new GuestNetwork("10.1.2.3", 24, "10.1.2.1", 1500),
+            Hostname = "abc",
+            EtcFiles = new Dictionary<string, string> { ["resolv.conf"] = "nameserver 10.1.2.1\n" },
+        };
+
+        Unpack(config);
+
+        Assert.Equal("10.1.2.3 24 10.1.2.1 1500\n", Read("flotilla/net"));
+        Assert.Equal("abc\n", Read("flotilla/hostname"));
+        Assert.Equal("nameserver 10.1.2.1\n", Read("flotilla/etc/resolv.conf"));
     }
 
     [Theory]

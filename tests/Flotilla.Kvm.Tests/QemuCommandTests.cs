@@ -33,6 +33,27 @@ public sealed class QemuCommandTests
         Assert.Contains("flotilla-abc", argv);
     }
 
+    [Fact]
+    public void A_network_card_runs_qemu_in_the_namespace_with_the_tap_and_mac()
+    {
+        var argv = QemuCommand.Build("qemu", Files, "/k", false, 1, 128L << 20, 1, [], new VmNetwork("/run/ns/x", "tap0", "02:42:0a:00:00:02"));
+        Assert.Equal(["nsenter", "--net=/run/ns/x", "qemu"], argv[..3]);
+        Assert.Contains("tap,id=net0,ifname=tap0,script=no,downscript=no", argv);
+        Assert.Contains("virtio-net-device,netdev=net0,mac=02:42:0a:00:00:02", argv);
+        Assert.DoesNotContain("nsenter", QemuCommand.Build("qemu", Files, "/k", false, 1, 128L << 20, 1, []));
+    }
+
+    [Fact]
+    public void The_guests_address_gateway_mtu_and_mac_come_from_iproute2s_json()
+    {
+        var nic = NamespaceNic.Parse(
+            """[{"ifindex":3,"ifname":"eth0","mtu":1450,"link_type":"ether","address":"c2:d5:88:9c:5b:dd"}]""",
+            """[{"ifindex":3,"ifname":"eth0","mtu":1450,"addr_info":[{"family":"inet","local":"10.9.9.2","prefixlen":24}]}]""",
+            """[{"dst":"default","gateway":"10.9.9.1","dev":"eth0","flags":[]}]""");
+        Assert.Equal((new Flotilla.Guest.GuestNetwork("10.9.9.2", 24, "10.9.9.1", 1450), "c2:d5:88:9c:5b:dd"), nic);
+        Assert.Null(NamespaceNic.Parse("""[{"ifname":"eth0","mtu":1500,"address":"c2:d5:88:9c:5b:dd"}]""", "[]", "[]"));
+    }
+
     [Theory]
     [InlineData(0, 1)]
     [InlineData(10_000_000, 1)]
