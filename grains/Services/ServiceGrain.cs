@@ -21,6 +21,9 @@ public sealed class ServiceGrain(
     private DateTimeOffset _wakeAt = DateTimeOffset.MaxValue;
     private IGrainTimer? _timer;
 
+    /// <summary>Tasks moved on (preparing, starting, running…) since the state was last written.</summary>
+    private bool _unsaved;
+
     public override async Task OnActivateAsync(CancellationToken ct)
     {
         if (S.Spec is not null)
@@ -138,7 +141,16 @@ public sealed class ServiceGrain(
         }
 
         S.Tasks[task.Id] = task with { Template = null, SpecVersion = Math.Max(known.SpecVersion, task.SpecVersion) };
-        await ReconcileNowAsync();
+        if (task.State.IsFinal() || S.Update is { State: UpdateState.Updating or UpdateState.RollbackStarted })
+        {
+            await ReconcileNowAsync();
+        }
+        else
+        {
+            // A task on its way to running asks nothing of the orchestrator (its task grain holds the truth): a
+            // service of thousands of tasks plans and saves once a tick for these, not at each of them.
+            _unsaved = true;
+        }
     }
 
     public Task ReconcileAsync() => S.Spec is null ? Task.CompletedTask : ReconcileNowAsync();
@@ -151,6 +163,11 @@ public sealed class ServiceGrain(
             if (S.Spec is not null && DateTimeOffset.UtcNow >= _wakeAt)
             {
                 await ReconcileNowAsync();
+            }
+            else if (S.Spec is not null && _unsaved)
+            {
+                _unsaved = false;
+                await state.WriteStateAsync();
             }
         }, new GrainTimerCreationOptions(Tick, Tick) { KeepAlive = true });
 
@@ -176,7 +193,7 @@ public sealed class ServiceGrain(
         var created = new List<TaskRecord>();
         foreach (var (slot, node) in plan.Create)
         {
-            var task = new TaskRecord
+            created.Add(new TaskRecord
             {
                 Id = SwarmIds.New(),
                 ServiceId = Id,
@@ -190,10 +207,14 @@ public sealed class ServiceGrain(
                 CreatedAt = now,
                 UpdatedAt = now,
                 Version = 1,
-            };
-            await TaskOf(task.Id).CreateAsync(task);
+            });
+        }
+
+        // Each task grain stores itself: side by side, the database sees them together.
+        await Task.WhenAll(created.Select(task => TaskOf(task.Id).CreateAsync(task)));
+        foreach (var task in created)
+        {
             S.Tasks[task.Id] = task with { Template = null };
-            created.Add(task);
         }
 
         await PlacePendingAsync();
@@ -221,6 +242,7 @@ public sealed class ServiceGrain(
         }
 
         await TrimHistoryAsync();
+        _unsaved = false;
         await state.WriteStateAsync();
     }
 
@@ -243,8 +265,9 @@ public sealed class ServiceGrain(
             S.Tasks[task.Id] = decision.Node is null
                 ? task with { State = TaskState.Pending, Message = decision.Message }
                 : task with { State = TaskState.Assigned, Node = decision.Node, Message = "assigned" };
-            await TaskOf(task.Id).AssignAsync(decision.Node, decision.NodeId, decision.Message);
         }
+
+        await Task.WhenAll(decisions.Select(d => TaskOf(d.TaskId).AssignAsync(d.Node, d.NodeId, d.Message)));
     }
 
     private async Task StartRollbackAsync(string reason)
