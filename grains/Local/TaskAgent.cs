@@ -59,7 +59,7 @@ public sealed class TaskAgent
 
     private async Task StopAsync(string key, TimeSpan grace)
     {
-        var container = _grains.GetGrain<IContainerGrain>(key);
+        var container = Container(key);
         try
         {
             await container.StopAsync((int)grace.TotalSeconds);
@@ -77,7 +77,7 @@ public sealed class TaskAgent
     {
         foreach (var entry in await _grains.GetGrain<Flotilla.Grains.Nodes.INodeGrain>(_node.NodeName).ListContainersAsync())
         {
-            if ((await _grains.GetGrain<IContainerGrain>(NodeScopedKey.Format(_node.NodeName, entry.Id)).GetAsync())?.Labels.ContainsKey(TaskLabel) == true)
+            if ((await Container(NodeScopedKey.Format(_node.NodeName, entry.Id)).GetAsync())?.Labels.ContainsKey(TaskLabel) == true)
             {
                 await StopContainerAsync(entry.Id, TimeSpan.FromSeconds(1));
             }
@@ -104,7 +104,7 @@ public sealed class TaskAgent
 
         var containerId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var key = NodeScopedKey.Format(node, containerId);
-        var container = _grains.GetGrain<IContainerGrain>(key);
+        var container = Container(key);
         try
         {
             await container.CreateAsync(Arguments(task));
@@ -199,13 +199,15 @@ public sealed class TaskAgent
     {
         try
         {
-            await _grains.GetGrain<IContainerGrain>(key).RemoveAsync(force: true);
+            await Container(key).RemoveAsync(force: true);
         }
         catch (FlotillaException e) when (e.Kind == ErrorKind.NotFound)
         {
         }
     }
 
+    /// <param name="key">node/id: the node is this silo's own or one it hosts.</param>
+    private IContainerGrain Container(string key) => _grains.GetGrain<IContainerGrain>(key);
 
     private async Task Background(Func<Task> work, string taskId)
     {

@@ -44,12 +44,13 @@ await Parallel.ForEachAsync(Enumerable.Range(1, nodeCount), new ParallelOptions 
 var nodes = await client.Nodes.ListAsync();
 Console.WriteLine($"nodes: {nodes.Count} ({nodes.Count(n => n.Status.State == "ready")} ready), {nodeCount} simulated admitted in {admitClock.Elapsed.TotalSeconds:F1} s");
 
-// 2. Services, created concurrently (service create returns once its tasks are placed, as the orchestrator works).
+// 2. Services, CREATE_CONCURRENCY (8) at a time (service create returns once its tasks are placed, as the orchestrator works).
 await using var db = NpgsqlDataSource.Create(database);
 var createLatencies = new List<double>();
 var clock = Stopwatch.StartNew();
 var start = DateTimeOffset.UtcNow;
-var creating = Parallel.ForEachAsync(Enumerable.Range(1, serviceCount), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+var concurrency = int.Parse(Environment.GetEnvironmentVariable("CREATE_CONCURRENCY") ?? "8");
+var creating = Parallel.ForEachAsync(Enumerable.Range(1, serviceCount), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
 {
     var t = Stopwatch.StartNew();
     try
