@@ -26,7 +26,10 @@ public sealed class ContainerGrain(
 
     private ContainerRecord Record => state.State;
 
-    private INodeGrain Node => GrainFactory.GetGrain<INodeGrain>(node.NodeName);
+    /// <summary>The node its key names: this silo's own, or one it hosts (<see cref="Swarm.NodeDescription.HostedBy"/>).</summary>
+    private string NodeName => NodeScopedKey.NodeOf(this.GetPrimaryKeyString());
+
+    private INodeGrain Node => GrainFactory.GetGrain<INodeGrain>(NodeName);
 
     public async Task<ContainerRecord> CreateAsync(ContainerCreateArgs args)
     {
@@ -54,7 +57,7 @@ public sealed class ContainerGrain(
         {
             Id = Id,
             Name = name,
-            Node = node.NodeName,
+            Node = NodeName,
             Image = args.Image,
             ImageId = image.Id,
             Args = ContainerConfigMerger.Args(args, image.Defaults),
@@ -156,7 +159,7 @@ public sealed class ContainerGrain(
             Status = ContainerLifecycle.Running, Pid = status.Pid, StartedAt = status.StartedAt ?? DateTimeOffset.UtcNow, Error = null, ExitCode = 0, OomKilled = false,
         };
         await state.WriteStateAsync();
-        exits.Watch(Id, runtime);
+        exits.Watch(this.GetPrimaryKeyString(), runtime);
         trace.Step("state");
         trace.Done();
         logger.LogInformation("Started container {ContainerId} (pid {Pid})", Id, status.Pid);
@@ -251,7 +254,7 @@ public sealed class ContainerGrain(
                     await state.WriteStateAsync();
                 }
 
-                exits.Watch(Id, runtime);
+                exits.Watch(this.GetPrimaryKeyString(), runtime);
                 break;
             case ContainerState.Exited when Record.Status == ContainerLifecycle.Running:
                 await ApplyExitAsync(ExitReport.From(status.Exit ?? new ContainerExit(255, DateTimeOffset.UtcNow, Error: "exit status was lost")));
@@ -274,7 +277,7 @@ public sealed class ContainerGrain(
         var status = await runtime.GetStatusAsync(Id, CancellationToken.None);
         if (status.State == ContainerState.Running)
         {
-            exits.Watch(Id, runtime);
+            exits.Watch(this.GetPrimaryKeyString(), runtime);
             return;
         }
 

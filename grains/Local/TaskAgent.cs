@@ -10,7 +10,8 @@ namespace Flotilla.Grains.Local;
 /// <summary>
 /// The node's agent for swarm tasks (swarmkit's agent): runs each task it is given as one container, reports every
 /// step back to the task, and reports the container's exit. Work happens in the background so that the task grain
-/// that hands a task over is never held up by an image or a slow start.
+/// that hands a task over is never held up by an image or a slow start. It serves this silo's node and the nodes it
+/// hosts (<see cref="Swarm.NodeDescription.HostedBy"/>): each task's container belongs to the task's node.
 /// </summary>
 public sealed class TaskAgent
 {
@@ -19,6 +20,7 @@ public sealed class TaskAgent
     private readonly IGrainFactory _grains;
     private readonly NodeContext _node;
     private readonly ILogger<TaskAgent> _logger;
+    /// <summary>Task id → its container grain's key (node/id).</summary>
     private readonly ConcurrentDictionary<string, string> _containers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TimeSpan> _stopRequested = new(StringComparer.Ordinal);
 
@@ -36,13 +38,14 @@ public sealed class TaskAgent
         events.Changed += OnContainerChanged;
     }
 
-    public void Run(TaskAssignment task) => _ = Background(() => RunAsync(task), task.TaskId);
+    /// <param name="node">The node the task was given to: this silo's own, or one it hosts.</param>
+    public void Run(TaskAssignment task, string node) => _ = Background(() => RunAsync(task, node), task.TaskId);
 
     public void Stop(string taskId, TimeSpan grace)
     {
-        if (_containers.TryGetValue(taskId, out var containerId))
+        if (_containers.TryGetValue(taskId, out var key))
         {
-            _ = Background(() => StopContainerAsync(containerId, grace), taskId);
+            _ = Background(() => StopAsync(key, grace), taskId);
         }
         else
         {
@@ -51,10 +54,12 @@ public sealed class TaskAgent
         }
     }
 
-    /// <summary>Stops and removes a task's container; the exit it causes is reported like any other.</summary>
-    public async Task StopContainerAsync(string containerId, TimeSpan grace)
+    /// <summary>Stops and removes a task's container on this node; the exit it causes is reported like any other.</summary>
+    public Task StopContainerAsync(string containerId, TimeSpan grace) => StopAsync(NodeScopedKey.Format(_node.NodeName, containerId), grace);
+
+    private async Task StopAsync(string key, TimeSpan grace)
     {
-        var container = Container(containerId);
+        var container = Container(key);
         try
         {
             await container.StopAsync((int)grace.TotalSeconds);
@@ -64,7 +69,7 @@ public sealed class TaskAgent
             return;
         }
 
-        await RemoveAsync(containerId);
+        await RemoveAsync(key);
     }
 
     /// <summary>This node leaves the swarm: every task container here goes.</summary>
@@ -72,14 +77,14 @@ public sealed class TaskAgent
     {
         foreach (var entry in await _grains.GetGrain<Flotilla.Grains.Nodes.INodeGrain>(_node.NodeName).ListContainersAsync())
         {
-            if ((await Container(entry.Id).GetAsync())?.Labels.ContainsKey(TaskLabel) == true)
+            if ((await Container(NodeScopedKey.Format(_node.NodeName, entry.Id)).GetAsync())?.Labels.ContainsKey(TaskLabel) == true)
             {
                 await StopContainerAsync(entry.Id, TimeSpan.FromSeconds(1));
             }
         }
     }
 
-    private async Task RunAsync(TaskAssignment task)
+    private async Task RunAsync(TaskAssignment task, string node)
     {
         var grain = _grains.GetGrain<ITaskGrain>(task.TaskId);
         await grain.ReportAsync(new TaskReport(TaskState.Preparing, "preparing"));
@@ -98,7 +103,8 @@ public sealed class TaskAgent
         }
 
         var containerId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var container = Container(containerId);
+        var key = NodeScopedKey.Format(node, containerId);
+        var container = Container(key);
         try
         {
             await container.CreateAsync(Arguments(task));
@@ -109,7 +115,7 @@ public sealed class TaskAgent
             return;
         }
 
-        _containers[task.TaskId] = containerId;
+        _containers[task.TaskId] = key;
         if (_stopRequested.TryRemove(task.TaskId, out var grace))
         {
             await container.RemoveAsync(force: true);
@@ -155,7 +161,7 @@ public sealed class TaskAgent
             {
                 // A task runs once: its slot gets a new task, so the exited container is not needed (its log goes too).
                 _containers.TryRemove(taskId, out _);
-                await RemoveAsync(record.Id);
+                await RemoveAsync(NodeScopedKey.Format(record.Node, record.Id));
             }
         }, taskId);
     }
@@ -189,18 +195,19 @@ public sealed class TaskAgent
     }
 
     /// <summary>Removal races with the removal an exit triggers: whichever comes second finds nothing, which is fine.</summary>
-    private async Task RemoveAsync(string containerId)
+    private async Task RemoveAsync(string key)
     {
         try
         {
-            await Container(containerId).RemoveAsync(force: true);
+            await Container(key).RemoveAsync(force: true);
         }
         catch (FlotillaException e) when (e.Kind == ErrorKind.NotFound)
         {
         }
     }
 
-    private IContainerGrain Container(string id) => _grains.GetGrain<IContainerGrain>(NodeScopedKey.Format(_node.NodeName, id));
+    /// <param name="key">node/id: the node is this silo's own or one it hosts.</param>
+    private IContainerGrain Container(string key) => _grains.GetGrain<IContainerGrain>(key);
 
     private async Task Background(Func<Task> work, string taskId)
     {

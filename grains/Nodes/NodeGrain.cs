@@ -41,7 +41,7 @@ public sealed class NodeGrain([PersistentState("node", "state")] IPersistentStat
 
     public Task RunTaskAsync(TaskAssignment task)
     {
-        agent.Run(task);
+        agent.Run(task, this.GetPrimaryKeyString());
         return Task.CompletedTask;
     }
 

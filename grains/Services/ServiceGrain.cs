@@ -22,6 +22,9 @@ public sealed class ServiceGrain(
     private IGrainTimer? _timer;
     private IGrainTimer? _soon;
 
+    /// <summary>Tasks moved on (preparing, starting, running…) since the state was last written.</summary>
+    private bool _unsaved;
+
     public override async Task OnActivateAsync(CancellationToken ct)
     {
         if (S.Spec is not null)
@@ -139,7 +142,17 @@ public sealed class ServiceGrain(
         }
 
         S.Tasks[task.Id] = task with { Template = null, SpecVersion = Math.Max(known.SpecVersion, task.SpecVersion) };
-        ReconcileSoon();
+        if (task.State.IsFinal() || S.Update is { State: UpdateState.Updating or UpdateState.RollbackStarted })
+        {
+            ReconcileSoon();
+        }
+        else
+        {
+            // A task on its way to running asks nothing of the orchestrator (its task grain holds the truth): a
+            // service of thousands of tasks plans and saves once a tick for these, not at each of them.
+            _unsaved = true;
+        }
+
         return Task.CompletedTask;
     }
 
@@ -153,6 +166,11 @@ public sealed class ServiceGrain(
             if (S.Spec is not null && DateTimeOffset.UtcNow >= _wakeAt)
             {
                 await ReconcileNowAsync();
+            }
+            else if (S.Spec is not null && _unsaved)
+            {
+                _unsaved = false;
+                await state.WriteStateAsync();
             }
         }, new GrainTimerCreationOptions(Tick, Tick) { KeepAlive = true });
 
@@ -238,6 +256,7 @@ public sealed class ServiceGrain(
         }
 
         await TrimHistoryAsync();
+        _unsaved = false;
         await state.WriteStateAsync();
     }
 

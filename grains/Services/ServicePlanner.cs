@@ -51,13 +51,16 @@ public static class ServicePlanner
 
         if (input.Spec.Mode == ServiceMode.Replicated)
         {
+            // By slot once: a service of thousands of replicas is planned at every change of one of its tasks.
+            var liveBySlot = live.ToLookup(t => t.Slot);
+            var historyBySlot = history.ToLookup(t => t.Slot);
             for (var slot = 1; slot <= input.Spec.Replicas; slot++)
             {
-                var inSlot = live.Where(t => t.Slot == slot).OrderByDescending(t => t.SpecVersion).ThenByDescending(t => t.CreatedAt).ToList();
+                var inSlot = liveBySlot[slot].OrderByDescending(t => t.SpecVersion).ThenByDescending(t => t.CreatedAt).ToList();
                 plan.Shutdown.AddRange(inSlot.Skip(1).Select(t => t.Id));
                 if (inSlot.Count == 0)
                 {
-                    Refill(plan, input, history.Where(t => t.Slot == slot).ToList(), slot, null);
+                    Refill(plan, input, historyBySlot[slot].ToList(), slot, null);
                 }
             }
 
@@ -71,20 +74,23 @@ public static class ServicePlanner
                             && (input.Spec.Task.Runtime is not { Length: > 0 } r || n.Record.Description.Runtimes.Contains(r)))
                 .Select(n => n.Name)
                 .ToHashSet(StringComparer.Ordinal);
+            var liveByNode = live.ToLookup(t => t.Node ?? "");
+            var historyByNode = history.ToLookup(t => t.Node ?? "");
             foreach (var node in eligible.Order(StringComparer.Ordinal))
             {
-                var onNode = live.Where(t => t.Node == node).OrderByDescending(t => t.SpecVersion).ToList();
+                var onNode = liveByNode[node].OrderByDescending(t => t.SpecVersion).ToList();
                 plan.Shutdown.AddRange(onNode.Skip(1).Select(t => t.Id));
                 if (onNode.Count == 0)
                 {
-                    Refill(plan, input, history.Where(t => t.Node == node).ToList(), 0, node);
+                    Refill(plan, input, historyByNode[node].ToList(), 0, node);
                 }
             }
 
             plan.Shutdown.AddRange(live.Where(t => t.Node is null || !eligible.Contains(t.Node)).Select(t => t.Id));
         }
 
-        RollOut(plan, input, live.Where(t => !plan.Shutdown.Contains(t.Id)).ToList());
+        var shutdown = plan.Shutdown.ToHashSet(StringComparer.Ordinal);
+        RollOut(plan, input, live.Where(t => !shutdown.Contains(t.Id)).ToList());
         return plan;
     }
 

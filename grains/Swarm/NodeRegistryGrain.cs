@@ -10,6 +10,11 @@ public sealed class NodeRegistryGrain(
 
     public async Task<NodeRecord> AdmitAsync(NodeDescription node, NodeRole role)
     {
+        if (node.HostedBy is { } host && (host == node.Name || !Nodes.TryGetValue(host, out var h) || h.Description.HostedBy is not null))
+        {
+            throw FlotillaException.Invalid($"Node {node.Name} can't be hosted by {host}: a host must be another node of this swarm that runs its own daemon.");
+        }
+
         var now = DateTimeOffset.UtcNow;
         var record = Nodes.TryGetValue(node.Name, out var known)
             // A node that rejoins keeps its id and labels; the token decides its role again.
@@ -73,7 +78,7 @@ public sealed class NodeRegistryGrain(
     public async Task RemoveAsync(string idOrName, bool force)
     {
         var node = Resolve(idOrName);
-        if (IsReady(node.Description.Name) && !force)
+        if (IsReady(node) && !force)
         {
             throw FlotillaException.Conflict($"Node {node.Description.Name} is not down and can't be removed. Stop it or have it leave (`flotilla swarm leave`), or use --force.");
         }
@@ -108,9 +113,8 @@ public sealed class NodeRegistryGrain(
         };
     }
 
-    private NodeView View(NodeRecord r) => new(r, IsReady(r.Description.Name));
+    private NodeView View(NodeRecord r) => new(r, IsReady(r));
 
-    private bool IsReady(string name) =>
-        membership.CurrentSnapshot.Members.Values.Any(m => m.Name == name && m.Status == SiloStatus.Active);
-
+    private bool IsReady(NodeRecord node) =>
+        membership.CurrentSnapshot.Members.Values.Any(m => m.Name == node.Description.Silo && m.Status == SiloStatus.Active);
 }

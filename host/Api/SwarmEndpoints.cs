@@ -106,7 +106,8 @@ public static class SwarmEndpoints
             throw FlotillaException.Unavailable("This node is not part of a swarm.");
         }
 
-        var node = new Flotilla.Grains.Swarm.NodeDescription(body.NodeName, body.Address, body.Cpus, body.MemoryBytes, [.. body.Runtimes]);
+        var node = new Flotilla.Grains.Swarm.NodeDescription(body.NodeName, body.Address, body.Cpus, body.MemoryBytes, [.. body.Runtimes],
+            HostedBy: string.IsNullOrEmpty(body.HostedBy) ? null : body.HostedBy);
         var role = await swarm.Grains.GetGrain<ISwarmGrain>("swarm").AdmitAsync(body.JoinToken, node);
         return Results.Json(new SwarmAdmitResponse { ClusterID = config.ClusterId, DataStore = config.DataStore, Role = role.ToString().ToLowerInvariant() },
             FlotillaJsonContext.Default.SwarmAdmitResponse);

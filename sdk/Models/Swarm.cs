@@ -83,6 +83,8 @@ public sealed class SwarmAdmitRequest
     public int Cpus { get; set; }
     public long MemoryBytes { get; set; }
     public List<string> Runtimes { get; set; } = [];
+    /// <summary>Set for a node without a daemon of its own: the node whose daemon runs its tasks.</summary>
+    public string? HostedBy { get; set; }
 }
 
 public sealed class SwarmAdmitResponse

@@ -1,0 +1,147 @@
+// Drives the control-plane simulation against running flotillad silos (bench/control-plane/run starts them):
+// admits simulated nodes through a manager's swarm port (each hosted by one of the real nodes), creates services
+// through the SDK, and measures how fast their tasks are placed and running.
+// Usage: control-plane-driver SOCKET SWARM_ADDR DATABASE HOSTS NODES SERVICES REPLICAS
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Flotilla.Client;
+using Flotilla.Client.Models;
+using Npgsql;
+
+if (args.Length != 7)
+{
+    Console.Error.WriteLine("usage: control-plane-driver SOCKET SWARM_ADDR DATABASE HOST[,HOST…] NODES SERVICES REPLICAS");
+    return 2;
+}
+
+var (socket, swarmAddress, database, hosts) = (args[0], args[1], args[2], args[3].Split(','));
+var (nodeCount, serviceCount, replicas) = (int.Parse(args[4]), int.Parse(args[5]), int.Parse(args[6]));
+var total = serviceCount * replicas;
+var client = new FlotillaClient(new FlotillaClientOptions { Host = "unix://" + socket });
+var progress = !Console.IsErrorRedirected;
+
+// 1. Simulated nodes: admitted with the worker token, as a joining node is, each hosted by a real node.
+var token = (await client.Swarm.InspectAsync()).JoinTokens.Worker;
+using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+var admitClock = Stopwatch.StartNew();
+await Parallel.ForEachAsync(Enumerable.Range(1, nodeCount), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+{
+    var answer = await http.PostAsJsonAsync($"http://{swarmAddress}/swarm/admit", new SwarmAdmitRequest
+    {
+        JoinToken = token,
+        NodeName = $"sim{i:D4}",
+        Address = "127.0.0.1",
+        Cpus = 8,
+        MemoryBytes = 32L << 30,
+        Runtimes = ["null"],
+        HostedBy = hosts[i % hosts.Length],
+    }, FlotillaJsonContext.Default.SwarmAdmitRequest, ct);
+    if (!answer.IsSuccessStatusCode)
+    {
+        throw new InvalidOperationException($"admitting sim{i:D4}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(ct)}");
+    }
+});
+var nodes = await client.Nodes.ListAsync();
+Console.WriteLine($"nodes: {nodes.Count} ({nodes.Count(n => n.Status.State == "ready")} ready), {nodeCount} simulated admitted in {admitClock.Elapsed.TotalSeconds:F1} s");
+
+// 2. Services, CREATE_CONCURRENCY (8) at a time (service create returns once its tasks are placed, as the orchestrator works).
+await using var db = NpgsqlDataSource.Create(database);
+var createLatencies = new List<double>();
+var clock = Stopwatch.StartNew();
+var start = DateTimeOffset.UtcNow;
+var concurrency = int.Parse(Environment.GetEnvironmentVariable("CREATE_CONCURRENCY") ?? "8");
+var creating = Parallel.ForEachAsync(Enumerable.Range(1, serviceCount), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
+{
+    var t = Stopwatch.StartNew();
+    try
+    {
+        await client.Services.CreateAsync(new ServiceSpec
+    {
+        Name = $"cp{i:D3}",
+        Mode = new ServiceModeSpec { Replicated = new ReplicatedService { Replicas = replicas } },
+        TaskTemplate = new TaskSpec { Runtime = "null", ContainerSpec = new ContainerSpec { Image = "busybox:latest", Command = ["sleep", "infinity"] } },
+    }, ct);
+    }
+    catch (FlotillaApiException e) when (e.Message.Contains("did not answer in time", StringComparison.Ordinal))
+    {
+        // The API gave up waiting (Orleans' 30 s response timeout); the service grain carries on regardless.
+        Console.Error.WriteLine($"service cp{i:D3}: create answered late ({e.Message[..60]}…); it goes on");
+        lock (createLatencies)
+        {
+            createLatencies.Add(t.Elapsed.TotalMilliseconds);
+        }
+
+        return;
+    }
+
+    lock (createLatencies)
+    {
+        createLatencies.Add(t.Elapsed.TotalMilliseconds);
+    }
+});
+
+// 3. Placed: a task grain's first write is its creation, its second its assignment (Pending never happens here:
+// every node suits every task). Read from the cluster database, which costs the silos nothing.
+double? placedAt = null, runningAt = null, createdAt = null;
+var lastReport = TimeSpan.Zero;
+var deadline = TimeSpan.FromMinutes(double.Parse(Environment.GetEnvironmentVariable("BENCH_TIMEOUT_MINUTES") ?? "30"));
+while (runningAt is null && clock.Elapsed < deadline)
+{
+    await Task.Delay(500);
+    await using var cmd = db.CreateCommand(
+        "SELECT count(*), count(*) FILTER (WHERE Version >= 2) FROM OrleansStorage WHERE GrainTypeString = 'task' AND PayloadBinary IS NOT NULL");
+    await using var reader = await cmd.ExecuteReaderAsync();
+    await reader.ReadAsync();
+    var (tasks, placed) = (reader.GetInt64(0), reader.GetInt64(1));
+    if (creating.IsCompleted && createdAt is null)
+    {
+        await creating;
+        createdAt = clock.Elapsed.TotalSeconds;
+    }
+
+    if (placedAt is null && placed >= total)
+    {
+        placedAt = clock.Elapsed.TotalSeconds;
+    }
+
+    long running = 0;
+    if (placedAt is not null || clock.Elapsed - lastReport > TimeSpan.FromSeconds(5))
+    {
+        running = (await client.Services.ListAsync()).Sum(s => s.ServiceStatus?.RunningTasks ?? 0);
+        if (running >= total)
+        {
+            runningAt = clock.Elapsed.TotalSeconds;
+        }
+
+        lastReport = clock.Elapsed;
+        var line = $"{clock.Elapsed.TotalSeconds,6:F1} s: {tasks} tasks, {placed} placed, {running} running";
+        if (progress)
+        {
+            Console.Error.WriteLine(line);
+        }
+    }
+}
+
+if (runningAt is null)
+{
+    Console.WriteLine($"timed out after {deadline.TotalMinutes} min (placed in {placedAt?.ToString("F1") ?? "-"} s)");
+}
+
+// 4. Per task, from its own timestamps: creation by the orchestrator → running reported by its node.
+var delays = new List<double>();
+foreach (var id in (await client.Services.ListAsync()).Select(s => s.ID))
+{
+    delays.AddRange((await client.Services.TasksAsync(id))
+        .Where(t => t.Status.State == "running")
+        .Select(t => (t.Status.Timestamp - t.CreatedAt).TotalMilliseconds));
+}
+
+delays.Sort();
+createLatencies.Sort();
+double Pct(List<double> xs, double p) => xs.Count == 0 ? double.NaN : xs[Math.Min(xs.Count - 1, (int)(p * xs.Count))];
+Console.WriteLine($"RESULT silos={hosts.Length} nodes={nodeCount} services={serviceCount} replicas={replicas} tasks={total} " +
+                  $"created_s={createdAt:F1} placed_s={placedAt:F1} running_s={runningAt:F1} " +
+                  $"placed_per_s={(placedAt is { } p ? total / p : double.NaN):F0} running_per_s={(runningAt is { } r ? total / r : double.NaN):F0} " +
+                  $"task_p50_ms={Pct(delays, 0.5):F0} task_p99_ms={Pct(delays, 0.99):F0} " +
+                  $"create_call_p50_ms={Pct(createLatencies, 0.5):F0} create_call_p99_ms={Pct(createLatencies, 0.99):F0}");
+return runningAt is null ? 1 : 0;
