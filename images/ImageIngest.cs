@@ -102,8 +102,10 @@ public sealed class ImageIngest : IDisposable
     /// <summary>
     /// Records the image whose manifest is blob <paramref name="manifestDigest"/> (its config and layers already
     /// added and unpacked) and points <paramref name="tags"/> at it, moving them from any other image.
+    /// <paramref name="pulledBy"/> is the "repository@digest" a registry served it by, kept for RepoDigests and lookups.
     /// </summary>
-    public async Task<ImageRecord> CommitImageAsync(string manifestDigest, IReadOnlyList<ImageReference> tags, CancellationToken ct)
+    public async Task<ImageRecord> CommitImageAsync(string manifestDigest, IReadOnlyList<ImageReference> tags, CancellationToken ct,
+        ImageReference? pulledBy = null)
     {
         Pin(ImageStore.BlobKey(manifestDigest));
         var manifest = ImageStore.ParseJson(_store.ReadBlob(manifestDigest), OciJsonContext.Default.ImageManifest, $"manifest {manifestDigest}");
@@ -121,7 +123,7 @@ public sealed class ImageIngest : IDisposable
             await UnpackLayerAsync(manifest.Layers[i].Digest, config.RootFs.DiffIds[i], ct);
         }
 
-        return _store.AddImage(manifestDigest, manifest, config, tags);
+        return _store.AddImage(manifestDigest, manifest, config, tags, pulledBy);
     }
 
     /// <summary>Serialises a document and adds it as a blob; returns its descriptor.</summary>

@@ -28,6 +28,15 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
         IProgress<TransferProgress>? progress, CancellationToken ct)
     {
         progress ??= new Progress<TransferProgress>();
+        if (reference.Digest is not null && FindLocal(reference, platform) is { } local)
+        {
+            // docker too: a digest names content, so an image the store has by that digest is the one asked for.
+            progress.Report(new TransferProgress(reference.Digest, $"Pulling from {reference.FamiliarRepository}"));
+            progress.Report(new TransferProgress(null, $"Digest: {reference.Digest}"));
+            progress.Report(new TransferProgress(null, $"Status: Image is up to date for {reference.Familiar}"));
+            return local;
+        }
+
         var repository = reference.Path;
         var (client, manifest) = await GetManifestAsync(reference, credentials, ct);
         progress.Report(new TransferProgress(reference.Digest ?? reference.Tag, $"Pulling from {reference.FamiliarRepository}"));
@@ -82,13 +91,26 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
 
         await AddVerifiedAsync(ingest, manifest.Bytes, manifest.Digest, ct);
         var tags = reference.Digest is null ? new[] { reference } : [];
-        var record = await ingest.CommitImageAsync(manifest.Digest, tags, ct);
+        var record = await ingest.CommitImageAsync(manifest.Digest, tags, ct, new ImageReference(reference.Domain, reference.Path, null, topDigest));
         logger.LogInformation("Pulled {Reference} ({Manifest}, {Layers} layers) from {Registry}", reference, manifest.Digest, image.Layers.Count, client.BaseUri);
         progress.Report(new TransferProgress(null, $"Digest: {topDigest}"));
         progress.Report(new TransferProgress(null, existed
             ? $"Status: Image is up to date for {reference.Familiar}"
             : $"Status: Downloaded newer image for {reference.Familiar}"));
         return record;
+    }
+
+    private ImageRecord? FindLocal(ImageReference reference, Platform platform)
+    {
+        try
+        {
+            var image = store.Resolve(reference.ToString());
+            return image.Config.Os == platform.Os && image.Config.Architecture == platform.Architecture ? image : null;
+        }
+        catch (ImageStoreException e) when (e.Kind == ImageStoreErrorKind.NotFound)
+        {
+            return null;
+        }
     }
 
     /// <summary>The manifest from the first mirror that has it, else from the registry; the pull stays with that one.</summary>

@@ -18,6 +18,8 @@ public sealed class FakeRegistry : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
+    private int _disposed;
+
     private FakeRegistry(WebApplication app) => _app = app;
 
     /// <summary>"repo:tag" or "repo@digest" → (media type, bytes).</summary>
@@ -169,8 +171,14 @@ public sealed class FakeRegistry : IAsyncDisposable
         await context.Response.WriteAsJsonAsync(new { errors = new[] { new { code = "MANIFEST_UNKNOWN", message = "manifest unknown" } } });
     }
 
+    /// <summary>Stops it; a test may do so early (a registry that went away), and disposing again is then a no-op.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(1))) { await _app.StopAsync(stop.Token); }
         await _app.DisposeAsync();
     }

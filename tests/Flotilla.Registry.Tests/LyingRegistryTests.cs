@@ -169,6 +169,8 @@ public sealed class LyingRegistryTests
         {
             var pulled = await store.PullAsync($"{registry.Host}/multi");
             Assert.Equal(amd64.ManifestDigest, pulled.ManifestDigest);
+            // As docker shows it: the digest the registry served for the tag, the index's.
+            Assert.Equal([$"{registry.Host}/multi@{TarBuilder.Digest(registry.Manifests["multi:latest"].Bytes)}"], pulled.RepoDigests);
             var arm = await store.PullAsync($"{registry.Host}/multi", platform: "linux/arm64");
             Assert.Equal(arm64.ManifestDigest, arm.ManifestDigest);
         }
