@@ -66,15 +66,16 @@ public sealed class ImageIngest : IDisposable
     /// <summary>
     /// Streams a layer blob in and unpacks it in the same pass (a pull need not read it back), verifying the blob
     /// against <paramref name="blobDigest"/> and its content against <paramref name="diffId"/> before either is
-    /// renamed into place.
+    /// renamed into place. With <paramref name="resumeFrom"/> &gt; 0, <paramref name="content"/> is the blob from that
+    /// offset on, and the first bytes are those an earlier, cut-off download kept (<see cref="PartialLength"/>).
     /// </summary>
-    public async Task AddLayerAsync(Stream content, string blobDigest, string diffId, CancellationToken ct)
+    public async Task AddLayerAsync(Stream content, string blobDigest, string diffId, long resumeFrom, CancellationToken ct)
     {
         Digests.Hex(blobDigest);
         Digests.Hex(diffId);
         Pin(ImageStore.BlobKey(blobDigest));
         Pin(ImageStore.LayerKey(diffId));
-        var (blobAdded, layerAdded) = await _store.IngestLayerAsync(content, blobDigest, diffId, ct);
+        var (blobAdded, layerAdded) = await _store.IngestLayerAsync(content, blobDigest, diffId, resumeFrom, ct);
         if (blobAdded)
         {
             Added(ImageStore.BlobKey(blobDigest));
@@ -85,6 +86,9 @@ public sealed class ImageIngest : IDisposable
             Added(ImageStore.LayerKey(diffId));
         }
     }
+
+    /// <summary>Bytes kept of a layer blob whose download was cut off: where a pull of it can resume.</summary>
+    public long PartialLength(string blobDigest) => _store.PartialLength(blobDigest);
 
     /// <summary>Unpacks a layer blob of the store into its shared directory (once); returns the directory.</summary>
     public async Task<string> UnpackLayerAsync(string blobDigest, string diffId, CancellationToken ct)

@@ -200,16 +200,35 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
         }
     }
 
-    /// <summary>Downloads a layer, storing and unpacking it as it arrives (verified before either is kept).</summary>
+    /// <summary>
+    /// Downloads a layer, storing and unpacking it as it arrives (verified before either is kept). What an earlier,
+    /// cut-off download of it kept is resumed with Range: bytes=N- when the registry answers 206 with exactly that
+    /// part; on 200 it starts over.
+    /// </summary>
     private async Task DownloadAsync(RegistryClient client, string repository, ImageIngest ingest, Descriptor layer, string diffId,
         IProgress<TransferProgress> progress, CancellationToken ct)
     {
         var id = Short(layer.Digest);
-        using var response = await client.OpenBlobAsync(repository, layer.Digest, ct);
+        var kept = ingest.PartialLength(layer.Digest);
+        using var response = await client.OpenBlobAsync(repository, layer.Digest, kept > 0 && kept < layer.Size ? kept : 0, ct);
+        var from = kept > 0 && kept < layer.Size && IsRangeFrom(response, kept, layer.Size) ? kept : 0;
+        if (kept > 0)
+        {
+            logger.LogInformation(from > 0 ? "Resuming blob {Digest} at byte {Kept} of {Size}" : "Downloading blob {Digest} again: {Kept} of {Size} bytes were kept but the registry sent it whole",
+                layer.Digest, kept, layer.Size);
+        }
+
+        if (from == 0 && response.StatusCode == System.Net.HttpStatusCode.PartialContent)
+        {
+            throw client.TransferFailed(repository, layer.Digest,
+                new IOException($"the registry answered a request for the blob from byte {kept} with another part ({response.Content.Headers.ContentRange})"));
+        }
+
         var lastReport = 0L;
-        var body = new BlobReadStream(await response.Content.ReadAsStreamAsync(ct), layer.Size, transport.Options.StallTimeout, n =>
+        var body = new BlobReadStream(await response.Content.ReadAsStreamAsync(ct), layer.Size - from, transport.Options.StallTimeout, read =>
         {
             // Docker's cadence: often enough for a bar, not once per read.
+            var n = from + read;
             if (n - lastReport >= 256 << 10 || n == layer.Size)
             {
                 lastReport = n;
@@ -220,7 +239,7 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
         {
             try
             {
-                await ingest.AddLayerAsync(body, layer.Digest, diffId, ct);
+                await ingest.AddLayerAsync(body, layer.Digest, diffId, from, ct);
             }
             catch (Exception e) when (RegistryClient.IsTransferFailure(e))
             {
@@ -232,6 +251,11 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
         progress.Report(new TransferProgress(id, "Download complete"));
         progress.Report(new TransferProgress(id, "Extracting", layer.Size, layer.Size));
     }
+
+    private static bool IsRangeFrom(HttpResponseMessage response, long from, long size) =>
+        response.StatusCode == System.Net.HttpStatusCode.PartialContent
+        && response.Content.Headers.ContentRange is { Unit: "bytes", From: var start, To: var end, Length: var length }
+        && start == from && end == size - 1 && length == size;
 
     /// <summary>An index or manifest list gives the manifest for the platform (nested indexes too).</summary>
     private static async Task<FetchedManifest> PickPlatformAsync(RegistryClient client, string repository, FetchedManifest manifest, Platform platform, CancellationToken ct)

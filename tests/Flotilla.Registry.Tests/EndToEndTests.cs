@@ -216,6 +216,40 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public async Task Pull_cut_off_mid_layer_resumes_from_what_it_had_with_a_range_request_after_a_daemon_restart()
+    {
+        await using var registry = await FakeRegistry.StartAsync();
+        await using var daemon = await Daemon.StartAsync();
+        var busybox = Path.Combine(daemon.RunDirectory, "busybox.tar");
+        Ok(await Run.ProcessAsync(Repo.Script("busybox-image"), [busybox]));
+        var padding = new byte[1 << 20];
+        new Random(5).NextBytes(padding);
+        var image = TestImage.Create([(File.ReadAllBytes(busybox), true), (new TarBuilder().File("pad", padding).Build(), true)], cmd: ["/bin/echo", "resumed"]);
+        registry.Add("cut/busybox", "1", image);
+        var layer = image.LayerDigests[1];
+        const int kept = 300_000;
+        registry.CutBlobs[layer] = kept;
+        var name = $"{registry.Host}/cut/busybox:1";
+
+        var cut = await daemon.CliAsync("pull", name);
+        Assert.NotEqual(0, cut.ExitCode);
+        await daemon.KillAsync();
+        await daemon.StartProcessAsync();
+        var images = await daemon.CliAsync("images", "-q");
+        Ok(images);
+        Assert.Equal("", images.Stdout);
+
+        registry.BlobRanges.Clear();
+        Ok(await daemon.CliAsync("pull", name));
+        Assert.Contains($"bytes={kept}-", registry.BlobRanges);
+        Assert.Matches($"Resuming blob .*{layer[7..]}.* at byte {kept} of", await daemon.ReadLogAsync());
+        var run = await daemon.CliAsync("run", "--rm", name);
+        Ok(run);
+        Assert.Equal("resumed\n", run.Stdout);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(daemon.DataRoot, "images", "partial")));
+    }
+
+    [Fact]
     public async Task Sdk_pull_reports_layer_progress_sends_credentials_as_docker_does_and_reports_errors_in_the_stream()
     {
         await using var registry = await FakeRegistry.StartAsync();

@@ -29,6 +29,15 @@ public sealed class FakeRegistry : IAsyncDisposable
 
     public ConcurrentDictionary<string, int> BlobGets { get; } = new();
 
+    /// <summary>The Range header of each blob GET, "" when there was none, in order.</summary>
+    public ConcurrentQueue<string> BlobRanges { get; } = new();
+
+    /// <summary>Blob digest → bytes after which its next GET drops the connection (once), as a network that fails mid-body.</summary>
+    public ConcurrentDictionary<string, int> CutBlobs { get; } = new();
+
+    /// <summary>Answer every blob GET whole (200), ignoring Range, as some registries and proxies do.</summary>
+    public bool IgnoreRange { get; set; }
+
     /// <summary>Runs before the normal answer; returns true when it answered the request itself.</summary>
     public Func<HttpContext, Task<bool>>? Intercept { get; set; }
 
@@ -155,12 +164,30 @@ public sealed class FakeRegistry : IAsyncDisposable
                     return;
                 }
 
-                context.Response.ContentLength = bytes.Length;
-                for (var offset = 0; offset < bytes.Length; offset += 64 << 10)
+                var range = context.Request.Headers.Range.ToString();
+                BlobRanges.Enqueue(range);
+                var start = 0;
+                if (!IgnoreRange && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-')
+                    && int.TryParse(range["bytes=".Length..^1], out var from) && from < bytes.Length)
+                {
+                    start = from;
+                    context.Response.StatusCode = 206;
+                    context.Response.Headers.ContentRange = $"bytes {from}-{bytes.Length - 1}/{bytes.Length}";
+                }
+
+                var end = CutBlobs.TryRemove(digest, out var cut) ? cut : bytes.Length;
+                context.Response.ContentLength = bytes.Length - start;
+                for (var offset = start; offset < end; offset += 64 << 10)
                 {
                     await Task.Delay(BlobDelay);
-                    await context.Response.Body.WriteAsync(bytes.AsMemory(offset, Math.Min(64 << 10, bytes.Length - offset)));
+                    await context.Response.Body.WriteAsync(bytes.AsMemory(offset, Math.Min(64 << 10, end - offset)));
                     await context.Response.Body.FlushAsync();
+                }
+
+                if (end < bytes.Length)
+                {
+                    await Task.Delay(300); // the client reads what was sent before the connection drops
+                    context.Abort();
                 }
 
                 return;
