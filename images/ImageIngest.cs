@@ -66,15 +66,16 @@ public sealed class ImageIngest : IDisposable
     /// <summary>
     /// Streams a layer blob in and unpacks it in the same pass (a pull need not read it back), verifying the blob
     /// against <paramref name="blobDigest"/> and its content against <paramref name="diffId"/> before either is
-    /// renamed into place.
+    /// renamed into place. With <paramref name="resumeFrom"/> &gt; 0, <paramref name="content"/> is the blob from that
+    /// offset on, and the first bytes are those an earlier, cut-off download kept (<see cref="PartialLength"/>).
     /// </summary>
-    public async Task AddLayerAsync(Stream content, string blobDigest, string diffId, CancellationToken ct)
+    public async Task AddLayerAsync(Stream content, string blobDigest, string diffId, long resumeFrom, CancellationToken ct)
     {
         Digests.Hex(blobDigest);
         Digests.Hex(diffId);
         Pin(ImageStore.BlobKey(blobDigest));
         Pin(ImageStore.LayerKey(diffId));
-        var (blobAdded, layerAdded) = await _store.IngestLayerAsync(content, blobDigest, diffId, ct);
+        var (blobAdded, layerAdded) = await _store.IngestLayerAsync(content, blobDigest, diffId, resumeFrom, ct);
         if (blobAdded)
         {
             Added(ImageStore.BlobKey(blobDigest));
@@ -85,6 +86,9 @@ public sealed class ImageIngest : IDisposable
             Added(ImageStore.LayerKey(diffId));
         }
     }
+
+    /// <summary>Bytes kept of a layer blob whose download was cut off: where a pull of it can resume.</summary>
+    public long PartialLength(string blobDigest) => _store.PartialLength(blobDigest);
 
     /// <summary>Unpacks a layer blob of the store into its shared directory (once); returns the directory.</summary>
     public async Task<string> UnpackLayerAsync(string blobDigest, string diffId, CancellationToken ct)
@@ -102,8 +106,10 @@ public sealed class ImageIngest : IDisposable
     /// <summary>
     /// Records the image whose manifest is blob <paramref name="manifestDigest"/> (its config and layers already
     /// added and unpacked) and points <paramref name="tags"/> at it, moving them from any other image.
+    /// <paramref name="pulledBy"/> is the "repository@digest" a registry served it by, kept for RepoDigests and lookups.
     /// </summary>
-    public async Task<ImageRecord> CommitImageAsync(string manifestDigest, IReadOnlyList<ImageReference> tags, CancellationToken ct)
+    public async Task<ImageRecord> CommitImageAsync(string manifestDigest, IReadOnlyList<ImageReference> tags, CancellationToken ct,
+        ImageReference? pulledBy = null)
     {
         Pin(ImageStore.BlobKey(manifestDigest));
         var manifest = ImageStore.ParseJson(_store.ReadBlob(manifestDigest), OciJsonContext.Default.ImageManifest, $"manifest {manifestDigest}");
@@ -121,7 +127,7 @@ public sealed class ImageIngest : IDisposable
             await UnpackLayerAsync(manifest.Layers[i].Digest, config.RootFs.DiffIds[i], ct);
         }
 
-        return _store.AddImage(manifestDigest, manifest, config, tags);
+        return _store.AddImage(manifestDigest, manifest, config, tags, pulledBy);
     }
 
     /// <summary>Serialises a document and adds it as a blob; returns its descriptor.</summary>

@@ -10,9 +10,12 @@ namespace Flotilla.Images;
 public sealed partial class ImageStore
 {
     private const string RefNameAnnotation = "org.opencontainers.image.ref.name";
+
+    // The "repository@digest" references an image was pulled by, space-separated, on each of its descriptors.
+    private const string PulledByAnnotation = "io.flotilla.image.pulled-by";
     private const int MinIdPrefixLength = 3;
 
-    private sealed record StoredImage(string ManifestDigest, ImageManifest Manifest, ImageConfigFile Config, List<ImageReference> Tags)
+    private sealed record StoredImage(string ManifestDigest, ImageManifest Manifest, ImageConfigFile Config, List<ImageReference> Tags, List<ImageReference> PulledBy)
     {
         public string Id => Manifest.Config.Digest;
     }
@@ -134,7 +137,8 @@ public sealed partial class ImageStore
     }
 
     /// <summary>Records an image whose blobs and layers are in place, and points <paramref name="tags"/> at it.</summary>
-    internal ImageRecord AddImage(string manifestDigest, ImageManifest manifest, ImageConfigFile config, IReadOnlyList<ImageReference> tags)
+    internal ImageRecord AddImage(string manifestDigest, ImageManifest manifest, ImageConfigFile config, IReadOnlyList<ImageReference> tags,
+        ImageReference? pulledBy = null)
     {
         lock (_lock)
         {
@@ -146,11 +150,15 @@ public sealed partial class ImageStore
             var image = _images.FirstOrDefault(i => i.ManifestDigest == manifestDigest);
             if (image is null)
             {
-                image = new StoredImage(manifestDigest, manifest, config, []);
+                image = new StoredImage(manifestDigest, manifest, config, [], []);
                 _images.Add(image);
             }
 
             image.Tags.AddRange(tags.Distinct().Where(t => !image.Tags.Contains(t)));
+            if (pulledBy is { Digest: not null } && !image.PulledBy.Contains(pulledBy))
+            {
+                image.PulledBy.Add(pulledBy);
+            }
             WriteIndex();
             return ToRecord(image);
         }
@@ -176,7 +184,7 @@ public sealed partial class ImageStore
         if (reference is not null)
         {
             var byName = reference.Digest is not null
-                ? _images.FirstOrDefault(i => i.ManifestDigest == reference.Digest)
+                ? _images.FirstOrDefault(i => i.ManifestDigest == reference.Digest || i.PulledBy.Contains(reference with { Tag = null }))
                 : _images.FirstOrDefault(i => i.Tags.Contains(reference));
             if (byName is not null)
             {
@@ -214,7 +222,7 @@ public sealed partial class ImageStore
     private static string Short(string id) => (id.StartsWith("sha256:", StringComparison.Ordinal) ? id[7..] : id) is var hex && hex.Length > 12 ? hex[..12] : hex;
 
     private static ImageRecord ToRecord(StoredImage s) =>
-        new(s.Id, s.ManifestDigest, [.. s.Tags], s.Config, s.Manifest.Layers.Sum(l => l.Size));
+        new(s.Id, s.ManifestDigest, [.. s.Tags], s.Config, s.Manifest.Layers.Sum(l => l.Size), [.. s.PulledBy]);
 
     private List<StoredImage> ReadIndex(out bool complete)
     {
@@ -244,7 +252,9 @@ public sealed partial class ImageStore
                 var config = ParseJson(ReadBlob(manifest.Config.Digest), OciJsonContext.Default.ImageConfigFile, $"image config {manifest.Config.Digest}");
                 var tags = group.Select(d => d.Annotations?.GetValueOrDefault(RefNameAnnotation))
                     .OfType<string>().Select(ImageReference.TryParse).OfType<ImageReference>().ToList();
-                images.Add(new StoredImage(group.Key, manifest, config, tags));
+                var pulledBy = group.SelectMany(d => (d.Annotations?.GetValueOrDefault(PulledByAnnotation) ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    .Select(ImageReference.TryParse).OfType<ImageReference>().Where(r => r.Digest is not null).Distinct().ToList();
+                images.Add(new StoredImage(group.Key, manifest, config, tags, pulledBy));
             }
             catch (ImageStoreException e)
             {
@@ -262,14 +272,26 @@ public sealed partial class ImageStore
         foreach (var image in _images)
         {
             var names = image.Tags.Count == 0 ? [null] : image.Tags.Select(t => (string?)t.ToString()).ToList();
+            var pulledBy = string.Join(' ', image.PulledBy);
             foreach (var name in names)
             {
+                var annotations = new Dictionary<string, string>();
+                if (name is not null)
+                {
+                    annotations[RefNameAnnotation] = name;
+                }
+
+                if (pulledBy.Length > 0)
+                {
+                    annotations[PulledByAnnotation] = pulledBy;
+                }
+
                 index.Manifests.Add(new Descriptor
                 {
                     MediaType = image.Manifest.MediaType ?? MediaTypes.OciManifest,
                     Digest = image.ManifestDigest,
                     Size = new FileInfo(BlobPath(image.ManifestDigest)).Length,
-                    Annotations = name is null ? null : new() { [RefNameAnnotation] = name },
+                    Annotations = annotations.Count == 0 ? null : annotations,
                     Platform = new Platform { Architecture = image.Config.Architecture, Os = image.Config.Os },
                 });
             }

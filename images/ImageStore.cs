@@ -34,6 +34,8 @@ public sealed partial class ImageStore
         Directory.CreateDirectory(LayerDirectory);
         DeleteTree(TempDirectory); // what an interrupted import or load left
         Directory.CreateDirectory(TempDirectory);
+        Directory.CreateDirectory(PartialDirectory);
+        DeleteStalePartials();
         var layout = Path.Combine(_root, "oci-layout");
         if (!File.Exists(layout))
         {
@@ -52,6 +54,29 @@ public sealed partial class ImageStore
     private string LayerDirectory => Path.Combine(_root, "layers");
 
     private string TempDirectory => Path.Combine(_root, "tmp");
+
+    // Layer downloads that were cut off keep what arrived here, named by the blob's digest, so that a later pull
+    // (of a restarted daemon too) resumes them. They are not content of the store: nothing refers to them.
+    private string PartialDirectory => Path.Combine(_root, "partial");
+
+    private static readonly TimeSpan PartialLifetime = TimeSpan.FromDays(1);
+
+    private string PartialPath(string digest) => Path.Combine(PartialDirectory, Digests.Hex(digest));
+
+    /// <summary>Bytes kept of a layer blob whose download was cut off (0 when there are none).</summary>
+    internal long PartialLength(string digest) => new FileInfo(PartialPath(digest)) is { Exists: true } f ? f.Length : 0;
+
+    private void DeleteStalePartials()
+    {
+        foreach (var partial in new DirectoryInfo(PartialDirectory).EnumerateFiles())
+        {
+            if (DateTime.UtcNow - partial.LastWriteTimeUtc > PartialLifetime)
+            {
+                _logger.LogInformation("Deleting {Partial}, a download cut off more than a day ago", partial.FullName);
+                partial.Delete();
+            }
+        }
+    }
 
     public string BlobPath(string digest) => Path.Combine(BlobDirectory, Digests.Hex(digest));
 
@@ -217,20 +242,31 @@ public sealed partial class ImageStore
     /// into place only once the blob matches its digest and the unpacked stream its diff id. The caller has pinned
     /// both. Returns whether each was new.
     /// </summary>
-    internal async Task<(bool BlobAdded, bool LayerAdded)> IngestLayerAsync(Stream content, string blobDigest, string diffId, CancellationToken ct)
+    internal async Task<(bool BlobAdded, bool LayerAdded)> IngestLayerAsync(Stream content, string blobDigest, string diffId, long resumeFrom, CancellationToken ct)
     {
         var gate = _unpacking.GetOrAdd(Digests.Hex(diffId), _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
-        var tempBlob = TempPath();
+        var partial = PartialPath(blobDigest);
         var tempLayer = TempPath();
+        var keepPartial = false;
         try
         {
             var target = LayerPath(diffId);
             var unpack = !Directory.Exists(target);
             await Task.Run(() =>
             {
-                using var file = new FileStream(tempBlob, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-                using var blob = new HashingStream(new TeeStream(content, file));
+                // The bytes an earlier, cut-off download kept are hashed and unpacked again, read back from disk,
+                // before the rest (from resumeFrom on) arrives and is appended: the digest covers the whole blob.
+                using var file = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1 << 16);
+                if (file.Length < resumeFrom)
+                {
+                    throw new InvalidOperationException($"only {file.Length} bytes of blob {blobDigest} were kept, not {resumeFrom}");
+                }
+
+                file.SetLength(resumeFrom);
+                file.Position = resumeFrom;
+                using var kept = new FileStream(partial, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+                using var blob = new HashingStream(new SequenceStream(kept, new TeeStream(content, file)));
                 Exception? unreadable = null;
                 string? unpackedDigest = null;
                 if (unpack)
@@ -267,7 +303,7 @@ public sealed partial class ImageStore
                 }
             }, ct);
 
-            var blobAdded = CommitBlob(tempBlob, blobDigest);
+            var blobAdded = CommitBlob(partial, blobDigest);
             var layerAdded = false;
             if (unpack)
             {
@@ -285,9 +321,18 @@ public sealed partial class ImageStore
 
             return (blobAdded, layerAdded);
         }
+        catch (Exception e) when (e is not ImageStoreException)
+        {
+            keepPartial = true; // the transfer failed, not the content: a later pull continues from what arrived
+            throw;
+        }
         finally
         {
-            DeleteTree(tempBlob);
+            if (!keepPartial)
+            {
+                DeleteTree(partial);
+            }
+
             DeleteTree(tempLayer);
             gate.Release();
         }

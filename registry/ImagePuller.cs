@@ -28,6 +28,15 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
         IProgress<TransferProgress>? progress, CancellationToken ct)
     {
         progress ??= new Progress<TransferProgress>();
+        if (reference.Digest is not null && FindLocal(reference, platform) is { } local)
+        {
+            // docker too: a digest names content, so an image the store has by that digest is the one asked for.
+            progress.Report(new TransferProgress(reference.Digest, $"Pulling from {reference.FamiliarRepository}"));
+            progress.Report(new TransferProgress(null, $"Digest: {reference.Digest}"));
+            progress.Report(new TransferProgress(null, $"Status: Image is up to date for {reference.Familiar}"));
+            return local;
+        }
+
         var repository = reference.Path;
         var (client, manifest) = await GetManifestAsync(reference, credentials, ct);
         progress.Report(new TransferProgress(reference.Digest ?? reference.Tag, $"Pulling from {reference.FamiliarRepository}"));
@@ -82,13 +91,26 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
 
         await AddVerifiedAsync(ingest, manifest.Bytes, manifest.Digest, ct);
         var tags = reference.Digest is null ? new[] { reference } : [];
-        var record = await ingest.CommitImageAsync(manifest.Digest, tags, ct);
+        var record = await ingest.CommitImageAsync(manifest.Digest, tags, ct, new ImageReference(reference.Domain, reference.Path, null, topDigest));
         logger.LogInformation("Pulled {Reference} ({Manifest}, {Layers} layers) from {Registry}", reference, manifest.Digest, image.Layers.Count, client.BaseUri);
         progress.Report(new TransferProgress(null, $"Digest: {topDigest}"));
         progress.Report(new TransferProgress(null, existed
             ? $"Status: Image is up to date for {reference.Familiar}"
             : $"Status: Downloaded newer image for {reference.Familiar}"));
         return record;
+    }
+
+    private ImageRecord? FindLocal(ImageReference reference, Platform platform)
+    {
+        try
+        {
+            var image = store.Resolve(reference.ToString());
+            return image.Config.Os == platform.Os && image.Config.Architecture == platform.Architecture ? image : null;
+        }
+        catch (ImageStoreException e) when (e.Kind == ImageStoreErrorKind.NotFound)
+        {
+            return null;
+        }
     }
 
     /// <summary>The manifest from the first mirror that has it, else from the registry; the pull stays with that one.</summary>
@@ -178,16 +200,35 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
         }
     }
 
-    /// <summary>Downloads a layer, storing and unpacking it as it arrives (verified before either is kept).</summary>
+    /// <summary>
+    /// Downloads a layer, storing and unpacking it as it arrives (verified before either is kept). What an earlier,
+    /// cut-off download of it kept is resumed with Range: bytes=N- when the registry answers 206 with exactly that
+    /// part; on 200 it starts over.
+    /// </summary>
     private async Task DownloadAsync(RegistryClient client, string repository, ImageIngest ingest, Descriptor layer, string diffId,
         IProgress<TransferProgress> progress, CancellationToken ct)
     {
         var id = Short(layer.Digest);
-        using var response = await client.OpenBlobAsync(repository, layer.Digest, ct);
+        var kept = ingest.PartialLength(layer.Digest);
+        using var response = await client.OpenBlobAsync(repository, layer.Digest, kept > 0 && kept < layer.Size ? kept : 0, ct);
+        var from = kept > 0 && kept < layer.Size && IsRangeFrom(response, kept, layer.Size) ? kept : 0;
+        if (kept > 0)
+        {
+            logger.LogInformation(from > 0 ? "Resuming blob {Digest} at byte {Kept} of {Size}" : "Downloading blob {Digest} again: {Kept} of {Size} bytes were kept but the registry sent it whole",
+                layer.Digest, kept, layer.Size);
+        }
+
+        if (from == 0 && response.StatusCode == System.Net.HttpStatusCode.PartialContent)
+        {
+            throw client.TransferFailed(repository, layer.Digest,
+                new IOException($"the registry answered a request for the blob from byte {kept} with another part ({response.Content.Headers.ContentRange})"));
+        }
+
         var lastReport = 0L;
-        var body = new BlobReadStream(await response.Content.ReadAsStreamAsync(ct), layer.Size, transport.Options.StallTimeout, n =>
+        var body = new BlobReadStream(await response.Content.ReadAsStreamAsync(ct), layer.Size - from, transport.Options.StallTimeout, read =>
         {
             // Docker's cadence: often enough for a bar, not once per read.
+            var n = from + read;
             if (n - lastReport >= 256 << 10 || n == layer.Size)
             {
                 lastReport = n;
@@ -198,7 +239,7 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
         {
             try
             {
-                await ingest.AddLayerAsync(body, layer.Digest, diffId, ct);
+                await ingest.AddLayerAsync(body, layer.Digest, diffId, from, ct);
             }
             catch (Exception e) when (RegistryClient.IsTransferFailure(e))
             {
@@ -210,6 +251,11 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
         progress.Report(new TransferProgress(id, "Download complete"));
         progress.Report(new TransferProgress(id, "Extracting", layer.Size, layer.Size));
     }
+
+    private static bool IsRangeFrom(HttpResponseMessage response, long from, long size) =>
+        response.StatusCode == System.Net.HttpStatusCode.PartialContent
+        && response.Content.Headers.ContentRange is { Unit: "bytes", From: var start, To: var end, Length: var length }
+        && start == from && end == size - 1 && length == size;
 
     /// <summary>An index or manifest list gives the manifest for the platform (nested indexes too).</summary>
     private static async Task<FetchedManifest> PickPlatformAsync(RegistryClient client, string repository, FetchedManifest manifest, Platform platform, CancellationToken ct)

@@ -131,10 +131,25 @@ public sealed class RegistryClient
     }
 
     /// <summary>GET a blob; the caller reads (and verifies) the body. Redirects to blob storage are followed.</summary>
-    public async Task<HttpResponseMessage> OpenBlobAsync(string repository, string digest, CancellationToken ct)
+    public Task<HttpResponseMessage> OpenBlobAsync(string repository, string digest, CancellationToken ct) => OpenBlobAsync(repository, digest, 0, ct);
+
+    /// <summary>
+    /// GET a blob from byte <paramref name="from"/> on (Range: bytes=from-) when it is not 0. The registry may answer
+    /// 206 with that part, or 200 with the whole blob: the caller checks which.
+    /// </summary>
+    public async Task<HttpResponseMessage> OpenBlobAsync(string repository, string digest, long from, CancellationToken ct)
     {
         var uri = new Uri(BaseUri, $"v2/{repository}/blobs/{digest}");
-        var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, uri), ct);
+        var response = await SendAsync(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            if (from > 0)
+            {
+                request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(from, null);
+            }
+
+            return request;
+        }, ct);
         try
         {
             await EnsureSuccessAsync(response, $"blob {digest} of {repository}", repository, ct);

@@ -22,7 +22,8 @@ public static class ImageCommands
     private static Command List(string name)
     {
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only show image ids" };
-        var command = Cli.Verb(name, "List images", quiet, Cli.Format);
+        var digests = new Option<bool>("--digests") { Description = "Show digests" };
+        var command = Cli.Verb(name, "List images", quiet, digests, Cli.Format);
         command.SetAction(async (parse, ct) =>
         {
             var json = Cli.Json(parse);
@@ -38,7 +39,7 @@ public static class ImageCommands
             }
             else
             {
-                Console.Write(ImagesTable(images, DateTimeOffset.UtcNow));
+                Console.Write(ImagesTable(images, DateTimeOffset.UtcNow, parse.GetValue(digests)));
             }
 
             return 0;
@@ -46,19 +47,27 @@ public static class ImageCommands
         return command;
     }
 
-    /// <summary>One row per tag, as docker images prints; an untagged image is "&lt;none&gt; &lt;none&gt;".</summary>
-    public static string ImagesTable(IEnumerable<ImageSummary> images, DateTimeOffset now) =>
-        Table.Render(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], images.SelectMany(i =>
-            (i.RepoTags.Count == 0 ? ["<none>:<none>"] : i.RepoTags).Select(tag =>
+    /// <summary>
+    /// One row per tag, as docker images prints; an untagged image is "&lt;none&gt; &lt;none&gt;", or one row per
+    /// repository digest when it has those. With <paramref name="digests"/>, a DIGEST column: the repository's digest.
+    /// </summary>
+    public static string ImagesTable(IEnumerable<ImageSummary> images, DateTimeOffset now, bool digests = false) =>
+        Table.Render(digests ? ["REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"] : ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], images.SelectMany(i =>
+            Names(i, digests).Select(tag =>
             {
                 // The tag follows the last colon after the last slash (a registry host may carry a port).
                 var colon = tag.LastIndexOf(':');
                 var (repository, t) = colon > tag.LastIndexOf('/') ? (tag[..colon], tag[(colon + 1)..]) : (tag, "<none>");
-                return (IReadOnlyList<string>)
-                [
-                    repository, t, Humanize.ShortId(i.Id), Humanize.Ago(DateTimeOffset.FromUnixTimeSeconds(i.Created), now), Humanize.Size(i.Size),
-                ];
+                var digest = i.RepoDigests.FirstOrDefault(d => d.StartsWith(repository + "@", StringComparison.Ordinal))?[(repository.Length + 1)..] ?? "<none>";
+                IReadOnlyList<string> times = [Humanize.ShortId(i.Id), Humanize.Ago(DateTimeOffset.FromUnixTimeSeconds(i.Created), now), Humanize.Size(i.Size)];
+                return (IReadOnlyList<string>)(digests ? [repository, t, digest, .. times] : [repository, t, .. times]);
             })));
+
+    // An image pulled by digest only has no tag but is listed under its repository, as docker does with --digests.
+    private static IEnumerable<string> Names(ImageSummary i, bool digests) =>
+        i.RepoTags.Count > 0 ? i.RepoTags
+        : digests && i.RepoDigests.Count > 0 ? i.RepoDigests.Select(d => d[..d.IndexOf('@')]).Distinct()
+        : ["<none>:<none>"];
 
     private static Command Remove(string name)
     {

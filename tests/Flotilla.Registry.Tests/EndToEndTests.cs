@@ -164,6 +164,92 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public async Task Image_pulled_through_an_index_shows_and_is_found_by_the_index_digest_after_a_restart_without_the_registry()
+    {
+        await using var registry = await FakeRegistry.StartAsync();
+        await using var daemon = await Daemon.StartAsync();
+        var busybox = Path.Combine(daemon.RunDirectory, "busybox.tar");
+        Ok(await Run.ProcessAsync(Repo.Script("busybox-image"), [busybox]));
+        var amd64 = TestImage.Create([(File.ReadAllBytes(busybox), true)], cmd: ["/bin/echo", "from the index"]);
+        var arm64 = TestImage.Create([(TestImage.Layer("arm"), true)], architecture: "arm64");
+        registry.Add("multi/busybox", "amd64", amd64);
+        registry.Add("multi/busybox", "arm64", arm64);
+        var index = System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(new Flotilla.Images.Oci.ImageIndex
+        {
+            MediaType = Flotilla.Images.Oci.MediaTypes.OciIndex,
+            Manifests = [.. new[] { (arm64, "arm64"), (amd64, "amd64") }.Select(e => new Flotilla.Images.Oci.Descriptor
+            {
+                MediaType = e.Item1.ManifestMediaType, Digest = e.Item1.ManifestDigest, Size = e.Item1.Manifest.Length,
+                Platform = new Flotilla.Images.Oci.Platform { Os = "linux", Architecture = e.Item2 },
+            })],
+        }, Flotilla.Images.Oci.OciJsonContext.Default.ImageIndex));
+        var indexDigest = TarBuilder.Digest(index);
+        registry.Manifests["multi/busybox:latest"] = (Flotilla.Images.Oci.MediaTypes.OciIndex, index);
+        registry.Manifests[$"multi/busybox@{indexDigest}"] = (Flotilla.Images.Oci.MediaTypes.OciIndex, index);
+        var repository = $"{registry.Host}/multi/busybox";
+
+        var pull = await daemon.CliAsync("pull", repository);
+        Ok(pull);
+        Assert.Contains($"Digest: {indexDigest}", pull.Stdout);
+        var inspect = await daemon.CliAsync("image", "inspect", repository);
+        Ok(inspect);
+        Assert.Equal([$"{repository}@{indexDigest}"], JsonNode.Parse(inspect.Stdout)![0]!["RepoDigests"]!.AsArray().Select(d => d!.GetValue<string>()));
+
+        await daemon.KillAsync();
+        await daemon.StartProcessAsync();
+        using var client = new FlotillaClient(new FlotillaClientOptions { Host = daemon.Host });
+        var listed = Assert.Single(await client.Images.ListAsync());
+        Assert.Equal([$"{repository}@{indexDigest}"], listed.RepoDigests);
+        Assert.Equal([$"{repository}@{indexDigest}"], (await client.Images.InspectAsync($"{repository}@{indexDigest}")).RepoDigests);
+        var table = await daemon.CliAsync("images", "--digests");
+        Ok(table);
+        Assert.Matches($@"{System.Text.RegularExpressions.Regex.Escape(repository)}\s+latest\s+{indexDigest}\s", table.Stdout);
+
+        // The registry is gone: the digest names what the store has, so neither pull nor run asks for it.
+        await registry.DisposeAsync();
+        var byDigest = await daemon.CliAsync("pull", $"{repository}@{indexDigest}");
+        Ok(byDigest);
+        Assert.Contains($"Status: Image is up to date for {repository}@{indexDigest}", byDigest.Stdout);
+        var run = await daemon.CliAsync("run", "--rm", $"{repository}@{indexDigest}");
+        Ok(run);
+        Assert.Equal("from the index\n", run.Stdout);
+    }
+
+    [Fact]
+    public async Task Pull_cut_off_mid_layer_resumes_from_what_it_had_with_a_range_request_after_a_daemon_restart()
+    {
+        await using var registry = await FakeRegistry.StartAsync();
+        await using var daemon = await Daemon.StartAsync();
+        var busybox = Path.Combine(daemon.RunDirectory, "busybox.tar");
+        Ok(await Run.ProcessAsync(Repo.Script("busybox-image"), [busybox]));
+        var padding = new byte[1 << 20];
+        new Random(5).NextBytes(padding);
+        var image = TestImage.Create([(File.ReadAllBytes(busybox), true), (new TarBuilder().File("pad", padding).Build(), true)], cmd: ["/bin/echo", "resumed"]);
+        registry.Add("cut/busybox", "1", image);
+        var layer = image.LayerDigests[1];
+        const int kept = 300_000;
+        registry.CutBlobs[layer] = kept;
+        var name = $"{registry.Host}/cut/busybox:1";
+
+        var cut = await daemon.CliAsync("pull", name);
+        Assert.NotEqual(0, cut.ExitCode);
+        await daemon.KillAsync();
+        await daemon.StartProcessAsync();
+        var images = await daemon.CliAsync("images", "-q");
+        Ok(images);
+        Assert.Equal("", images.Stdout);
+
+        registry.BlobRanges.Clear();
+        Ok(await daemon.CliAsync("pull", name));
+        Assert.Contains($"bytes={kept}-", registry.BlobRanges);
+        Assert.Matches($"Resuming blob .*{layer[7..]}.* at byte {kept} of", await daemon.ReadLogAsync());
+        var run = await daemon.CliAsync("run", "--rm", name);
+        Ok(run);
+        Assert.Equal("resumed\n", run.Stdout);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(daemon.DataRoot, "images", "partial")));
+    }
+
+    [Fact]
     public async Task Sdk_pull_reports_layer_progress_sends_credentials_as_docker_does_and_reports_errors_in_the_stream()
     {
         await using var registry = await FakeRegistry.StartAsync();

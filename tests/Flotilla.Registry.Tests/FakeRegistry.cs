@@ -18,6 +18,8 @@ public sealed class FakeRegistry : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
+    private int _disposed;
+
     private FakeRegistry(WebApplication app) => _app = app;
 
     /// <summary>"repo:tag" or "repo@digest" → (media type, bytes).</summary>
@@ -26,6 +28,15 @@ public sealed class FakeRegistry : IAsyncDisposable
     public ConcurrentDictionary<string, byte[]> Blobs { get; } = new();
 
     public ConcurrentDictionary<string, int> BlobGets { get; } = new();
+
+    /// <summary>The Range header of each blob GET, "" when there was none, in order.</summary>
+    public ConcurrentQueue<string> BlobRanges { get; } = new();
+
+    /// <summary>Blob digest → bytes after which its next GET drops the connection (once), as a network that fails mid-body.</summary>
+    public ConcurrentDictionary<string, int> CutBlobs { get; } = new();
+
+    /// <summary>Answer every blob GET whole (200), ignoring Range, as some registries and proxies do.</summary>
+    public bool IgnoreRange { get; set; }
 
     /// <summary>Runs before the normal answer; returns true when it answered the request itself.</summary>
     public Func<HttpContext, Task<bool>>? Intercept { get; set; }
@@ -153,12 +164,30 @@ public sealed class FakeRegistry : IAsyncDisposable
                     return;
                 }
 
-                context.Response.ContentLength = bytes.Length;
-                for (var offset = 0; offset < bytes.Length; offset += 64 << 10)
+                var range = context.Request.Headers.Range.ToString();
+                BlobRanges.Enqueue(range);
+                var start = 0;
+                if (!IgnoreRange && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-')
+                    && int.TryParse(range["bytes=".Length..^1], out var from) && from < bytes.Length)
+                {
+                    start = from;
+                    context.Response.StatusCode = 206;
+                    context.Response.Headers.ContentRange = $"bytes {from}-{bytes.Length - 1}/{bytes.Length}";
+                }
+
+                var end = CutBlobs.TryRemove(digest, out var cut) ? cut : bytes.Length;
+                context.Response.ContentLength = bytes.Length - start;
+                for (var offset = start; offset < end; offset += 64 << 10)
                 {
                     await Task.Delay(BlobDelay);
-                    await context.Response.Body.WriteAsync(bytes.AsMemory(offset, Math.Min(64 << 10, bytes.Length - offset)));
+                    await context.Response.Body.WriteAsync(bytes.AsMemory(offset, Math.Min(64 << 10, end - offset)));
                     await context.Response.Body.FlushAsync();
+                }
+
+                if (end < bytes.Length)
+                {
+                    await Task.Delay(300); // the client reads what was sent before the connection drops
+                    context.Abort();
                 }
 
                 return;
@@ -169,8 +198,14 @@ public sealed class FakeRegistry : IAsyncDisposable
         await context.Response.WriteAsJsonAsync(new { errors = new[] { new { code = "MANIFEST_UNKNOWN", message = "manifest unknown" } } });
     }
 
+    /// <summary>Stops it; a test may do so early (a registry that went away), and disposing again is then a no-op.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(1))) { await _app.StopAsync(stop.Token); }
         await _app.DisposeAsync();
     }

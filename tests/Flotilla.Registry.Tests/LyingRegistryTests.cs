@@ -169,6 +169,8 @@ public sealed class LyingRegistryTests
         {
             var pulled = await store.PullAsync($"{registry.Host}/multi");
             Assert.Equal(amd64.ManifestDigest, pulled.ManifestDigest);
+            // As docker shows it: the digest the registry served for the tag, the index's.
+            Assert.Equal([$"{registry.Host}/multi@{TarBuilder.Digest(registry.Manifests["multi:latest"].Bytes)}"], pulled.RepoDigests);
             var arm = await store.PullAsync($"{registry.Host}/multi", platform: "linux/arm64");
             Assert.Equal(arm64.ManifestDigest, arm.ManifestDigest);
         }
@@ -177,6 +179,29 @@ public sealed class LyingRegistryTests
         Assert.Contains("has no image for linux/amd64; it has: linux/arm64 (choose one with --platform)", none.Message);
         var other = await PullFailsAsync(registry, "armonly:v1");
         Assert.Contains("is an image for linux/arm64, not linux/amd64", other.Message);
+    }
+
+    [Fact]
+    public async Task Layer_cut_off_mid_body_is_downloaded_again_whole_from_a_registry_that_ignores_range()
+    {
+        await using var registry = await FakeRegistry.StartAsync();
+        var image = Image();
+        registry.Add("cut", "v1", image);
+        var layer = image.LayerDigests[1];
+        registry.CutBlobs[layer] = 20_000;
+        await using var store = new StoreFixture();
+        var cut = await Assert.ThrowsAsync<RegistryException>(() => store.PullAsync($"{registry.Host}/cut:v1"));
+        Assert.Contains($"blob {layer}", cut.Message);
+        Assert.Empty(store.Store.List());
+        Assert.Equal(20_000, new FileInfo(Path.Combine(store.PartialDirectory, layer[7..])).Length);
+
+        registry.IgnoreRange = true;
+        registry.BlobRanges.Clear();
+        var pulled = await store.PullAsync($"{registry.Host}/cut:v1");
+        Assert.Equal(image.ManifestDigest, pulled.ManifestDigest);
+        Assert.Contains("bytes=20000-", registry.BlobRanges); // asked, answered 200, started over
+        Assert.Equal(2, registry.BlobGets[layer]);
+        Assert.Empty(Directory.GetFileSystemEntries(store.PartialDirectory));
     }
 
     [Theory]

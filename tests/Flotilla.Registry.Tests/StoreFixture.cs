@@ -28,9 +28,17 @@ public sealed class StoreFixture : IAsyncDisposable
 
     public ImagePusher Pusher { get; }
 
-    /// <summary>Every file under the store, blobs, layers and temporary files included.</summary>
+    /// <summary>
+    /// Every file under the store, blobs, layers and temporary files included, but not what a cut-off download kept
+    /// in partial/ to resume from: that is no content of the store.
+    /// </summary>
     public string[] Files() =>
-        [.. System.IO.Directory.GetFileSystemEntries(Path.Combine(Directory, "images"), "*", SearchOption.AllDirectories).Order()];
+    [
+        .. System.IO.Directory.GetFileSystemEntries(Path.Combine(Directory, "images"), "*", SearchOption.AllDirectories)
+            .Where(f => !f.StartsWith(PartialDirectory + "/", StringComparison.Ordinal)).Order(),
+    ];
+
+    public string PartialDirectory => Path.Combine(Directory, "images", "partial");
 
     public async Task<ImageRecord> LoadAsync(TestImage image, string reference)
     {

@@ -1,0 +1,35 @@
+namespace Flotilla.Images;
+
+/// <summary>One stream read to its end, then another: the part of a blob kept on disk, then the rest as it arrives.</summary>
+internal sealed class SequenceStream(Stream first, Stream second) : Stream
+{
+    private bool _firstDone;
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (!_firstDone && buffer.Length > 0)
+        {
+            var n = first.Read(buffer);
+            if (n > 0)
+            {
+                return n;
+            }
+
+            _firstDone = true;
+        }
+
+        return second.Read(buffer);
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
