@@ -17,7 +17,7 @@ namespace Flotilla.Registry;
 public sealed class ImagePuller(ImageStore store, RegistryTransport transport, ILogger<ImagePuller> logger)
 {
     private static readonly string[] LayerMediaTypes =
-        [MediaTypes.OciLayer, MediaTypes.OciLayerGzip, MediaTypes.DockerLayerGzip, "application/vnd.docker.image.rootfs.diff.tar"];
+        [MediaTypes.OciLayer, MediaTypes.OciLayerGzip, MediaTypes.OciLayerZstd, MediaTypes.DockerLayerGzip, "application/vnd.docker.image.rootfs.diff.tar"];
 
     private static readonly string[] ConfigMediaTypes = [MediaTypes.OciConfig, MediaTypes.DockerConfig];
 
@@ -302,7 +302,7 @@ public sealed class ImagePuller(ImageStore store, RegistryTransport transport, I
             if (!LayerMediaTypes.Contains(layer.MediaType))
             {
                 throw RegistryException.Invalid(
-                    $"layer {layer.Digest} of {reference.Familiar} has media type '{layer.MediaType}'; this node unpacks plain and gzip layers only ({string.Join(", ", LayerMediaTypes)})");
+                    $"layer {layer.Digest} of {reference.Familiar} has media type '{layer.MediaType}'; this node unpacks plain, gzip and zstd layers only ({string.Join(", ", LayerMediaTypes)})");
             }
         }
     }

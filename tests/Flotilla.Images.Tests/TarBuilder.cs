@@ -52,6 +52,12 @@ public sealed class TarBuilder
 
     public byte[] BuildGzip() => Gzip(Build());
 
+    public static byte[] Zstd(byte[] data)
+    {
+        using var compressor = new ZstdSharp.Compressor();
+        return compressor.Wrap(data).ToArray();
+    }
+
     public static byte[] Gzip(byte[] data)
     {
         var output = new MemoryStream();

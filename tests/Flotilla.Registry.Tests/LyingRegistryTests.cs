@@ -91,13 +91,25 @@ public sealed class LyingRegistryTests
         await using var registry = await FakeRegistry.StartAsync();
         registry.Add("app", "v1", Image());
         registry.Manifests["odd:v1"] = ("application/vnd.example.thing+json", registry.Manifests["app:v1"].Bytes);
-        var zstd = Image(layerMediaType: _ => "application/vnd.oci.image.layer.v1.tar+zstd");
-        registry.Add("zstd", "v1", zstd);
+        registry.Add("bzip2", "v1", Image(layerMediaType: _ => "application/vnd.oci.image.layer.v1.tar+bzip2"));
 
         var odd = await PullFailsAsync(registry, "odd:v1");
         Assert.Contains("media type 'application/vnd.example.thing+json'", odd.Message);
-        var layer = await PullFailsAsync(registry, "zstd:v1");
-        Assert.Contains("has media type 'application/vnd.oci.image.layer.v1.tar+zstd'", layer.Message);
+        var layer = await PullFailsAsync(registry, "bzip2:v1");
+        Assert.Contains("has media type 'application/vnd.oci.image.layer.v1.tar+bzip2'", layer.Message);
+    }
+
+    [Fact]
+    public async Task Zstd_layers_are_unpacked()
+    {
+        await using var registry = await FakeRegistry.StartAsync();
+        var tar = TestImage.Layer("z", size: 50_000);
+        var image = TestImage.Create([(tar, false)], layerMediaType: _ => MediaTypes.OciLayerZstd, compress: TarBuilder.Zstd);
+        registry.Add("zstd", "v1", image);
+        await using var store = new StoreFixture();
+        var pulled = await store.PullAsync($"{registry.Host}/zstd:v1");
+        Assert.Equal([TarBuilder.Digest(tar)], pulled.DiffIds);
+        Assert.NotEqual(TarBuilder.Digest(tar), image.LayerDigests[0]);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class TestImage
 
     /// <summary>Layers of the given tarballs (gzipped where asked); a docker schema-2 manifest when <paramref name="docker"/>.</summary>
     public static TestImage Create(IEnumerable<(byte[] Tar, bool Gzip)> layers, bool docker = false, string architecture = "amd64",
-        string[]? cmd = null, Func<string, string>? layerMediaType = null)
+        string[]? cmd = null, Func<string, string>? layerMediaType = null, Func<byte[], byte[]>? compress = null)
     {
         var blobs = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var diffIds = new JsonArray();
@@ -34,7 +34,7 @@ public sealed class TestImage
         var layerDigests = new List<string>();
         foreach (var (tar, gzip) in layers)
         {
-            var blob = gzip ? TarBuilder.Gzip(tar) : tar;
+            var blob = compress?.Invoke(tar) ?? (gzip ? TarBuilder.Gzip(tar) : tar);
             var digest = TarBuilder.Digest(blob);
             blobs[digest] = blob;
             layerDigests.Add(digest);
