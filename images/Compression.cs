@@ -32,7 +32,7 @@ internal static class Compression
 
     private static Stream Wrap(ReadOnlyMemory<byte> head, Stream input)
     {
-        var whole = new ConcatenatedStream(head, input);
+        var whole = new SequenceStream(new MemoryStream(head.ToArray(), writable: false), input);
         var span = head.Span;
         if (span.Length >= 2 && span[0] == 0x1f && span[1] == 0x8b)
         {
