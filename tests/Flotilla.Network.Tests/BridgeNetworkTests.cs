@@ -157,7 +157,9 @@ public sealed class BridgeNetworkTests(NetworkDaemon fixture) : IClassFixture<Ne
         await Ok("rm", "-f", "survivor");
         await WaitUntilAsync(async () => !(await Ok("ps", "-aq")).Trim().Any());
         // The bridge and the table outlive the last container by a few seconds (back-to-back runs reuse them).
-        await WaitUntilAsync(async () => !(await fixture.LinksAsync()).Contains(fixture.LinkPrefix));
+        // The bridge goes first, then the table: wait for both.
+        await WaitUntilAsync(async () => !(await fixture.LinksAsync()).Contains(fixture.LinkPrefix)
+            && !(await fixture.TablesAsync()).Contains(fixture.Table));
         Assert.DoesNotContain(fixture.LinkPrefix, await fixture.LinksAsync());
         Assert.DoesNotContain(fixture.Table, await fixture.TablesAsync());
         Assert.Empty(Directory.Exists(Path.Combine(D.RunRoot, "netns")) ? Directory.GetFiles(Path.Combine(D.RunRoot, "netns")) : []);
