@@ -29,11 +29,11 @@ public sealed class NetworkTests(KvmDaemon shared)
                 $"wget -q -O - http://{address}/etc/hostname && wget -q -O - http://vmnet-web/etc/hostname && wget -q -O - http://vmnet-web/bin/busybox | md5sum");
             Assert.Equal($"{web[..12]}\n{web[..12]}\n{busybox}  -\n", fetched);
 
-            var port = FreePort();
+            var port = Net.FreePort();
             var vm = (await Ok("run", "-d", "--name", "vmnet-vm", "--runtime", "kvm", "--network", net, "-p", $"{port}:80",
                 "busybox", "httpd", "-f", "-p", "80", "-h", "/")).Trim();
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            Assert.Equal(vm[..12], (await RetryAsync(() => http.GetStringAsync($"http://127.0.0.1:{port}/etc/hostname"))).Trim());
+            Assert.Equal(vm[..12], (await Net.RetryAsync(() => http.GetStringAsync($"http://127.0.0.1:{port}/etc/hostname"), attempts: 40)).Trim());
             var bytes = await http.GetByteArrayAsync($"http://127.0.0.1:{port}/bin/busybox");
             Assert.Equal(busybox, Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(bytes)));
         }
@@ -51,27 +51,5 @@ public sealed class NetworkTests(KvmDaemon shared)
         var run = await D.CliAsync(args);
         Assert.True(run.ExitCode == 0, run.ToString());
         return run.Stdout;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> act)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await act();
-            }
-            catch (HttpRequestException) when (attempt < 40)
-            {
-                await Task.Delay(250);
-            }
-        }
     }
 }

@@ -16,7 +16,7 @@ public sealed class BridgeNetworkTests(NetworkDaemon fixture) : IClassFixture<Ne
     [Fact]
     public async Task Run_on_the_default_network_gets_an_address_a_route_and_published_ports_answer_on_loopback()
     {
-        var port = FreePort();
+        var port = Net.FreePort();
         var web = await Ok("run", "-d", "--name", "web-published", "-p", $"{port}:80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc");
         try
         {
@@ -26,7 +26,7 @@ public sealed class BridgeNetworkTests(NetworkDaemon fixture) : IClassFixture<Ne
             Assert.Contains($"default via {fixture.DefaultSubnetPrefix}1 dev eth0", route);
 
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            var hostname = await RetryAsync(() => http.GetStringAsync($"http://127.0.0.1:{port}/hostname"));
+            var hostname = await Net.RetryAsync(() => http.GetStringAsync($"http://127.0.0.1:{port}/hostname"));
             Assert.Equal(web.Trim()[..12], hostname.Trim());
 
             var inspect = JsonDocument.Parse(await Ok("inspect", "web-published", "--format", "json")).RootElement[0];
@@ -144,7 +144,7 @@ public sealed class BridgeNetworkTests(NetworkDaemon fixture) : IClassFixture<Ne
     [Fact]
     public async Task Nothing_is_left_in_the_kernel_once_the_containers_are_gone_and_ports_survive_a_daemon_restart()
     {
-        var port = FreePort();
+        var port = Net.FreePort();
         await Ok("run", "-d", "--name", "survivor", "-p", $"{port}:80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc");
         Assert.Contains(fixture.Table, await fixture.TablesAsync());
         Assert.Contains(fixture.LinkPrefix + "-0", await fixture.LinksAsync());
@@ -152,7 +152,7 @@ public sealed class BridgeNetworkTests(NetworkDaemon fixture) : IClassFixture<Ne
         await D.KillAsync();
         await D.StartProcessAsync();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        Assert.NotEmpty(await RetryAsync(() => http.GetStringAsync($"http://127.0.0.1:{port}/hostname")));
+        Assert.NotEmpty(await Net.RetryAsync(() => http.GetStringAsync($"http://127.0.0.1:{port}/hostname")));
 
         await Ok("rm", "-f", "survivor");
         await WaitUntilAsync(async () => !(await Ok("ps", "-aq")).Trim().Any());
@@ -172,27 +172,7 @@ public sealed class BridgeNetworkTests(NetworkDaemon fixture) : IClassFixture<Ne
         return result.Stdout;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> act)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await act();
-            }
-            catch (HttpRequestException) when (attempt < 20)
-            {
-                await Task.Delay(250);
-            }
-        }
-    }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {

@@ -50,7 +50,7 @@ public sealed class DockerRegistry : IAsyncDisposable
 
     private async Task StartProcessAsync(string? user, string? password)
     {
-        Port = FreePort();
+        Port = Net.FreePort();
         var auth = "";
         if (user is not null)
         {
@@ -124,10 +124,4 @@ public sealed class DockerRegistry : IAsyncDisposable
         await Leftovers.CleanAsync(Directory, Path.GetFileName(Directory));
     }
 
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -52,7 +52,7 @@ public sealed class Daemon : IAsyncDisposable
         Directory.CreateDirectory(staging);
         await File.WriteAllTextAsync(Path.Combine(staging, "owner.pid"), Environment.ProcessId.ToString());
         Directory.Move(staging, daemon.RunDirectory);
-        daemon.SiloPort = FreePort();
+        daemon.SiloPort = Net.FreePort();
         try
         {
             await daemon.StartProcessAsync();
@@ -166,10 +166,4 @@ public sealed class Daemon : IAsyncDisposable
         await Leftovers.CleanAsync(RunDirectory, Name);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
