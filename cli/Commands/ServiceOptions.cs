@@ -31,7 +31,7 @@ public sealed class ServiceOptions
     private readonly Option<string?> _stopGrace = new("--stop-grace-period") { Description = "Time to wait before force killing a container" };
     private readonly Option<string?> _entrypoint = new("--entrypoint") { Description = "Overwrite the default ENTRYPOINT of the image" };
     private readonly Option<string[]> _network = new("--network") { Description = "Network attachments (overlay networks)" };
-    private readonly Option<string[]> _publish = new("--publish", "-p") { Description = "Publish a port as a node port (PUBLISHED:TARGET[/PROTOCOL] or published=…,target=…[,protocol=…][,mode=ingress|host])" };
+    private readonly Option<string[]> _publish = new("--publish", "-p") { Description = "Publish a port as a node port ([PUBLISHED:]TARGET[/PROTOCOL] or published=…,target=…[,protocol=…][,mode=ingress|host]); no published port: one of 30000-32767" };
 
     public Option[] All => [Name, Replicas, Mode, _constraint, _reserveCpu, _reserveMemory, _limitCpu, _limitMemory, _restartCondition,
         _restartDelay, _restartMaxAttempts, _updateParallelism, _updateDelay, _updateFailureAction, _updateMonitor, _env, _mount, _runtime,
@@ -149,9 +149,11 @@ public sealed class ServiceOptions
         }
         else
         {
+            // "80" alone: the swarm picks the published port.
             var protocol = text.Split('/');
             var ports = protocol[0].Split(':');
-            if (protocol.Length > 2 || ports.Length != 2 || !int.TryParse(ports[0], out var published) || !int.TryParse(ports[1], out var target))
+            var published = 0;
+            if (protocol.Length > 2 || ports.Length > 2 || (ports.Length == 2 && !int.TryParse(ports[0], out published)) || !int.TryParse(ports[^1], out var target))
             {
                 throw bad;
             }
@@ -159,7 +161,7 @@ public sealed class ServiceOptions
             (port.PublishedPort, port.TargetPort, port.Protocol) = (published, target, protocol.Length == 2 ? protocol[1] : "tcp");
         }
 
-        return port.Protocol is "tcp" or "udp" && port.PublishMode is "ingress" or "host" && port.TargetPort is > 0 and < 65536 && port.PublishedPort is > 0 and < 65536
+        return port.Protocol is "tcp" or "udp" && port.PublishMode is "ingress" or "host" && port.TargetPort is > 0 and < 65536 && port.PublishedPort is >= 0 and < 65536
             ? port
             : throw bad;
     }

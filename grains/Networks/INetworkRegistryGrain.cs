@@ -23,7 +23,7 @@ public interface INetworkRegistryGrain : IGrainWithStringKey
     Task<OverlayNetworkRecord?> FindAsync(string nameOrId);
 
     /// <summary>A service was created or updated: its networks, virtual IP and published ports.</summary>
-    Task<VirtualIp[]> AttachServiceAsync(string serviceId, string serviceName, string[] networks, PortConfig[] ports);
+    Task<ServiceEndpoint> AttachServiceAsync(string serviceId, string serviceName, string[] networks, PortConfig[] ports);
 
     Task DetachServiceAsync(string serviceId);
 

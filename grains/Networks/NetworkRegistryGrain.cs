@@ -20,7 +20,7 @@ public sealed class NetworkRegistryGrain(
 
     public Task<OverlayNetworkRecord?> FindAsync(string nameOrId) => Task.FromResult(Networks.Find(nameOrId));
 
-    public Task<VirtualIp[]> AttachServiceAsync(string serviceId, string serviceName, string[] networks, PortConfig[] ports) =>
+    public Task<ServiceEndpoint> AttachServiceAsync(string serviceId, string serviceName, string[] networks, PortConfig[] ports) =>
         ChangeAsync(() => Networks.AttachService(serviceId, serviceName, networks, ports));
 
     public Task DetachServiceAsync(string serviceId) => ChangeAsync(() =>

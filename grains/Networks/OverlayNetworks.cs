@@ -82,12 +82,22 @@ public sealed partial class OverlayNetworks(NetworkRegistryState state)
 
     public OverlayNetworkRecord Get(string nameOrId) => Find(nameOrId) ?? throw FlotillaException.NotFound($"network {nameOrId} not found");
 
+    /// <summary>docker's range for published ports it picks itself.</summary>
+    public const int FirstDynamicPort = 30000, LastDynamicPort = 32767;
+
     /// <summary>
     /// Puts a service on its networks (the ingress network when it publishes in ingress mode and names none) with
-    /// a virtual IP; again after each update. Published ports must be free across the swarm.
+    /// a virtual IP; again after each update. Published ports must be free across the swarm; an ingress port
+    /// published as 0 gets a free one of 30000-32767 (kept across updates), as docker's.
     /// </summary>
-    public VirtualIp[] AttachService(string serviceId, string serviceName, string[] networks, PortConfig[] ports)
+    public ServiceEndpoint AttachService(string serviceId, string serviceName, string[] networks, PortConfig[] ports)
     {
+        var record = state.Services.Find(s => s.ServiceId == serviceId);
+        ports = [.. ports.Select(p => p.PublishedPort != 0 || p.Mode != PortConfig.Ingress ? p : p with
+        {
+            PublishedPort = record?.Ports.FirstOrDefault(r => r.TargetPort == p.TargetPort && r.Protocol == p.Protocol && r.Mode == p.Mode)?.PublishedPort
+                            ?? FreeDynamicPort(serviceId, p.Protocol),
+        })];
         foreach (var port in ports)
         {
             if (port.TargetPort is < 1 or > 65535 || port.PublishedPort is < 1 or > 65535 || port.Protocol is not ("tcp" or "udp") || port.Mode is not (PortConfig.Ingress or PortConfig.Host))
@@ -108,11 +118,10 @@ public sealed partial class OverlayNetworks(NetworkRegistryState state)
             ids.Add((Find(IngressNetwork) ?? Create(new OverlayNetworkSpec(IngressNetwork))).Id);
         }
 
-        var record = state.Services.Find(s => s.ServiceId == serviceId);
         if (ids.Count == 0)
         {
             DetachService(serviceId);
-            return [];
+            return new ServiceEndpoint([], ports);
         }
 
         if (record is null)
@@ -125,7 +134,15 @@ public sealed partial class OverlayNetworks(NetworkRegistryState state)
         record.NetworkIds = [.. ids];
         record.Ports = ports;
         Changed();
-        return [.. ids.Select(id => new VirtualIp(id, $"{record.Vip}/32"))];
+        return new ServiceEndpoint([.. ids.Select(id => new VirtualIp(id, $"{record.Vip}/32"))], ports);
+    }
+
+    private int FreeDynamicPort(string serviceId, string protocol)
+    {
+        var taken = state.Services.Where(s => s.ServiceId != serviceId).SelectMany(s => s.Ports).Where(p => p.Protocol == protocol).Select(p => p.PublishedPort).ToHashSet();
+        return Enumerable.Range(FirstDynamicPort, LastDynamicPort - FirstDynamicPort + 1).FirstOrDefault(p => !taken.Contains(p)) is var port and > 0
+            ? port
+            : throw FlotillaException.Conflict($"no published port is free in {FirstDynamicPort}-{LastDynamicPort}: publish one explicitly");
     }
 
     public void DetachService(string serviceId)

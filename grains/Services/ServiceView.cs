@@ -12,4 +12,4 @@ public sealed record ServiceView(
     [property: Id(6)] UpdateStatus? UpdateStatus,
     [property: Id(7)] int RunningTasks,
     [property: Id(8)] int DesiredTasks,
-    [property: Id(9)] Networks.VirtualIp[]? VirtualIps = null);
+    [property: Id(9)] Networks.ServiceEndpoint? Endpoint = null);

@@ -69,8 +69,8 @@ public static class SwarmViews
         Endpoint = new ServiceEndpoint
         {
             Spec = new EndpointSpec { Ports = [.. v.Spec.Task.Ports.Select(Port)] },
-            Ports = [.. v.Spec.Task.Ports.Select(Port)],
-            VirtualIPs = [.. (v.VirtualIps ?? []).Select(vip => new EndpointVirtualIP { NetworkID = vip.NetworkId, Addr = vip.Address })],
+            Ports = [.. (v.Endpoint?.Ports ?? v.Spec.Task.Ports).Select(Port)],
+            VirtualIPs = [.. (v.Endpoint?.VirtualIps ?? []).Select(vip => new EndpointVirtualIP { NetworkID = vip.NetworkId, Addr = vip.Address })],
         },
     };
 
@@ -112,10 +112,11 @@ public static class SwarmViews
     private static Client.Models.PortConfig Port(Domain.PortConfig p) =>
         new() { Protocol = p.Protocol, TargetPort = p.TargetPort, PublishedPort = p.PublishedPort, PublishMode = p.Mode };
 
+    /// <summary>A published port of 0 lets the swarm pick one (ingress mode).</summary>
     private static Domain.PortConfig Port(Client.Models.PortConfig p) =>
-        p.TargetPort > 0 && p.PublishedPort > 0
+        p.TargetPort > 0 && p.PublishedPort >= 0
             ? new(string.IsNullOrEmpty(p.Protocol) ? "tcp" : p.Protocol, p.TargetPort, p.PublishedPort, string.IsNullOrEmpty(p.PublishMode) ? Domain.PortConfig.Ingress : p.PublishMode)
-            : throw FlotillaException.Invalid($"EndpointSpec.Ports: published port {p.PublishedPort} → target port {p.TargetPort}: both are needed (1-65535); a random published port is not supported yet.");
+            : throw FlotillaException.Invalid($"EndpointSpec.Ports: published port {p.PublishedPort} → target port {p.TargetPort}: give a target port (1-65535), and a published one or 0 for any free one.");
 
     public static Domain.ServiceSpec Spec(Client.Models.ServiceSpec s)
     {

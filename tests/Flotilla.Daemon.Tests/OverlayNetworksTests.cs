@@ -46,7 +46,7 @@ public sealed class OverlayNetworksTests
         Networks.Report("n1", "192.0.2.1");
         Networks.Report("n2", "192.0.2.2");
         Networks.Report("n3", "192.0.2.3");
-        var vip = Networks.AttachService("s1", "web", ["ov"], []).Single();
+        var vip = Networks.AttachService("s1", "web", ["ov"], []).VirtualIps.Single();
         var a = Networks.Allocate("t1", "n1", "web.1.t1", [], "s1", []).Single();
         var b = Networks.Allocate("t2", "n2", "web.2.t2", [], "s1", []).Single();
         Networks.SetActive("t1", true);
@@ -74,5 +74,15 @@ public sealed class OverlayNetworksTests
         Assert.Contains("already in use by service 'web'", taken.Message);
         Networks.AttachService("s2", "api", [], [new PortConfig("udp", 81, 8080)]); // another protocol is another port
         Assert.Contains("in use by service web", Assert.Throws<FlotillaException>(() => Networks.Remove(OverlayNetworks.IngressNetwork)).Message);
+    }
+
+    [Fact]
+    public void APortPublishedAsZeroGetsAFreeDynamicOneThatUpdatesKeep()
+    {
+        var first = Networks.AttachService("s1", "web", [], [new PortConfig("tcp", 80, 0)]).Ports.Single();
+        Assert.Equal(OverlayNetworks.FirstDynamicPort, first.PublishedPort);
+        var second = Networks.AttachService("s2", "api", [], [new PortConfig("tcp", 80, 0)]).Ports.Single();
+        Assert.Equal(OverlayNetworks.FirstDynamicPort + 1, second.PublishedPort);
+        Assert.Equal(first.PublishedPort, Networks.AttachService("s1", "web", [], [new PortConfig("tcp", 80, 0)]).Ports.Single().PublishedPort);
     }
 }

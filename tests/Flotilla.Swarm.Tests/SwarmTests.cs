@@ -335,7 +335,8 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         var good = Path.Combine(dir, "app.dab");
         await File.WriteAllTextAsync(good, """
             {"Version":"0.1","Services":{
-              "api":{"Image":"busybox","Command":["sleep"],"Args":["3600"],"Env":["MODE=api"],"Labels":{"tier":"back"},"WorkingDir":"/tmp"},
+              "api":{"Image":"busybox","Command":["sleep"],"Args":["3600"],"Env":["MODE=api"],"Labels":{"tier":"back"},"WorkingDir":"/tmp",
+                     "Ports":[{"Protocol":"tcp","Port":80}],"Networks":["back"]},
               "worker":{"Image":"busybox","Args":["sleep","3600"]}}}
             """);
         var deployed = await cluster.Manager.CliAsync("stack", "deploy", "--bundle-file", good, "shop");
@@ -348,6 +349,16 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
             var ps = await cluster.Manager.CliAsync("stack", "ps", "shop");
             Assert.Contains("shop_api.1", ps.Stdout);
             Assert.Contains("shop_worker.1", ps.Stdout);
+            using (var client = cluster.Client())
+            {
+                // As docker's bundle deploy: the stack's networks, and the bundle's port published on one the swarm picks.
+                var networks = (await client.Networks.ListAsync()).Select(n => n.Name).ToList();
+                Assert.Contains("shop-back", networks);
+                Assert.Contains("shop-default", networks);
+                var port = Assert.Single((await client.Services.InspectAsync("shop_api")).Endpoint!.Ports);
+                Assert.Equal(80, port.TargetPort);
+                Assert.InRange(port.PublishedPort, 30000, 32767);
+            }
 
             var unknown = Path.Combine(dir, "unknown.dab");
             await File.WriteAllTextAsync(unknown, """{"Version":"0.1","Services":{"a":{"Image":"busybox","Replicas":3}}}""");
@@ -367,6 +378,7 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         }
 
         Assert.DoesNotContain("shop", (await cluster.Manager.CliAsync("service", "ls")).Stdout);
+        Assert.DoesNotContain("shop-", (await cluster.Manager.CliAsync("network", "ls")).Stdout);
     }
 
     [Fact]
