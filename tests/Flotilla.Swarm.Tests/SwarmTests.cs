@@ -458,6 +458,12 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
             await victim.StartProcessAsync();
             victimDown = false;
             await cluster.WaitSteadyAsync();
+
+            // The restarted node rebuilds its part of the mesh from the swarm: its port answers from all three tasks.
+            var now = SwarmCluster.Running(await cluster.WaitForTasksAsync("web", t => SwarmCluster.Running(t).Count == 3, Converge))
+                .Select(t => t.Status.ContainerStatus!.ContainerID[..12]).ToHashSet();
+            var restarted = $"http://{cluster.Network.Address(3)}:8080/";
+            await WaitAsync(async () => now.SetEquals(await GetManyAsync(restarted, 6)), "the restarted node's port 8080 to answer from every task");
         }
         finally
         {
@@ -478,6 +484,27 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         await WaitAsync(async () => (await Task.WhenAll(Enumerable.Range(1, SwarmCluster.Size).Select(n =>
             Run.ShellAsync($"ip -n {cluster.Network.Namespace(n)} -o link show type vxlan")))).All(r => r.Stdout.Trim().Length == 0),
             "the VXLAN devices to go from every node");
+    }
+
+    [Fact]
+    public async Task AHostModePortAnswersOnlyOnTheNodeRunningTheTask()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "pinned", "--publish", "published=8081,target=80,mode=host",
+            "--stop-grace-period", "1s", "busybox", "sh", "-c", "hostname > /tmp/index.html && exec httpd -f -p 80 -h /tmp");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            var task = Assert.Single(SwarmCluster.Running(await cluster.WaitForTasksAsync("pinned", t => SwarmCluster.Running(t).Count == 1, Converge)));
+            var ids = await cluster.NodeIdsAsync();
+            var at = cluster.Nodes.FindIndex(n => n.Name == ids[task.NodeID]) + 1;
+            Assert.Equal([task.Status.ContainerStatus!.ContainerID[..12]], await GetManyAsync($"http://{cluster.Network.Address(at)}:8081/", 1));
+            var elsewhere = at % SwarmCluster.Size + 1;
+            Assert.Empty(await GetManyAsync($"http://{cluster.Network.Address(elsewhere)}:8081/", 1, TimeSpan.FromSeconds(2)));
+        }
+        finally
+        {
+            Assert.Equal(0, (await cluster.Manager.CliAsync("service", "rm", "pinned")).ExitCode);
+        }
     }
 
     [Fact]
