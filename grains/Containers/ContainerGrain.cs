@@ -433,8 +433,25 @@ public sealed class ContainerGrain(
             throw FlotillaException.Conflict($"container {Record.Name} uses --network {Record.NetworkMode}: it cannot be connected to other networks");
         }
 
-        var endpoint = await CallAsync(plugins.NetworkDriver.ConnectAsync(network, Id, Record.Name, aliases, null, CancellationToken.None));
-        state.State = Record with { Endpoints = [.. Record.Endpoints, ContainerNetworking.ToEndpoint(endpoint)] };
+        // On one of the swarm's attachable overlay networks, the address is the swarm's.
+        var attachment = (await overlays.AttachStandaloneAsync(Id, Record.Name, aliases, network))?.Single();
+        EndpointInfo endpoint;
+        try
+        {
+            endpoint = await CallAsync(plugins.NetworkDriver.ConnectAsync(attachment?.NetworkId ?? network, Id, Record.Name,
+                attachment?.Aliases ?? aliases, attachment?.Address.Split('/')[0], CancellationToken.None));
+        }
+        catch when (attachment is not null)
+        {
+            await overlays.ReleaseStandaloneAsync(Id, attachment.NetworkId);
+            throw;
+        }
+
+        state.State = Record with
+        {
+            Endpoints = [.. Record.Endpoints, ContainerNetworking.ToEndpoint(endpoint)],
+            HoldsSwarmAddresses = Record.HoldsSwarmAddresses || attachment is not null,
+        };
         await state.WriteStateAsync();
         return Record;
     }
@@ -447,8 +464,14 @@ public sealed class ContainerGrain(
             throw FlotillaException.Conflict($"container {Record.Name} uses --network {Record.NetworkMode}: it is connected to no network");
         }
 
+        var before = await CallAsync(plugins.NetworkDriver.EndpointsAsync(Id, CancellationToken.None));
         await Call(plugins.NetworkDriver.DisconnectAsync(network, Id, CancellationToken.None));
         var left = await CallAsync(plugins.NetworkDriver.EndpointsAsync(Id, CancellationToken.None));
+        if (Record.HoldsSwarmAddresses && before.FirstOrDefault(e => left.All(l => l.NetworkId != e.NetworkId)) is { } gone)
+        {
+            await overlays.ReleaseStandaloneAsync(Id, gone.NetworkId);
+        }
+
         state.State = Record with { Endpoints = [.. left.Select(ContainerNetworking.ToEndpoint)] };
         await state.WriteStateAsync();
         return Record;
@@ -464,7 +487,7 @@ public sealed class ContainerGrain(
 
         if (Record.HoldsSwarmAddresses)
         {
-            await overlays.ReleaseStandaloneAsync(Id);
+            await overlays.ReleaseStandaloneAsync(Id, null);
         }
     }
 

@@ -91,5 +91,7 @@ public sealed class OverlaySync(IGrainFactory grains, PluginCatalog plugins, Nod
         return attachments;
     }
 
-    public Task ReleaseStandaloneAsync(string containerId) => grains.GetGrain<INetworkRegistryGrain>("networks").ReleaseAsync(containerId);
+    /// <param name="networkId">The one network it left; null: all of them (it is removed).</param>
+    public Task ReleaseStandaloneAsync(string containerId, string? networkId) =>
+        Active ? grains.GetGrain<INetworkRegistryGrain>("networks").ReleaseAsync(containerId, networkId) : Task.CompletedTask;
 }

@@ -33,7 +33,8 @@ public interface INetworkRegistryGrain : IGrainWithStringKey
     /// <summary>Whether the owner's container runs: only running ones are balanced to and listed in tasks.SERVICE.</summary>
     Task SetActiveAsync(string owner, bool active);
 
-    Task ReleaseAsync(string owner);
+    /// <param name="networkId">Only the address on that network; null: all of the owner's.</param>
+    Task ReleaseAsync(string owner, string? networkId = null);
 
     /// <summary>The node's plan, or null when nothing changed since <paramref name="knownVersion"/>.</summary>
     Task<(long Version, OverlayPlan? Plan)> PlanAsync(string node, string underlayAddress, long knownVersion);

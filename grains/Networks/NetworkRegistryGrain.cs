@@ -34,7 +34,7 @@ public sealed class NetworkRegistryGrain(
 
     public Task SetActiveAsync(string owner, bool active) => ChangeAsync(() => Networks.SetActive(owner, active));
 
-    public Task ReleaseAsync(string owner) => ChangeAsync(() => Networks.Release(owner));
+    public Task ReleaseAsync(string owner, string? networkId = null) => ChangeAsync(() => Networks.Release(owner, networkId));
 
     public async Task<(long Version, OverlayPlan? Plan)> PlanAsync(string node, string underlayAddress, long knownVersion)
     {

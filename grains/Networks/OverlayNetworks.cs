@@ -206,9 +206,9 @@ public sealed partial class OverlayNetworks(NetworkRegistryState state)
         return changed;
     }
 
-    public bool Release(string owner)
+    public bool Release(string owner, string? networkId = null)
     {
-        if (state.Endpoints.RemoveAll(e => e.Owner == owner) == 0)
+        if (state.Endpoints.RemoveAll(e => e.Owner == owner && (networkId is null || e.NetworkId == networkId)) == 0)
         {
             return false;
         }

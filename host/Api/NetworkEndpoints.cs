@@ -34,10 +34,10 @@ public static class NetworkEndpoints
 
             return Results.NoContent();
         });
-        api.MapPost("/networks/{id}/connect", async (string id, NetworkConnectRequest body, PluginCatalog plugins, Containers containers) =>
+        api.MapPost("/networks/{id}/connect", async (string id, NetworkConnectRequest body, PluginCatalog plugins, Containers containers, SwarmContext swarm) =>
         {
-            var network = await FindAsync(plugins, id);
-            await (await containers.ResolveAsync(body.Container)).Grain.ConnectAsync(network.Id, [.. body.EndpointConfig?.Aliases ?? []]);
+            var network = (await FindOverlayAsync(plugins, swarm, id))?.Id ?? (await FindAsync(plugins, id)).Id;
+            await (await containers.ResolveAsync(body.Container)).Grain.ConnectAsync(network, [.. body.EndpointConfig?.Aliases ?? []]);
             return Results.Ok();
         });
         api.MapPost("/networks/{id}/disconnect", async (string id, NetworkConnectRequest body, PluginCatalog plugins, Containers containers) =>

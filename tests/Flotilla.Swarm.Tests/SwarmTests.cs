@@ -438,9 +438,15 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
             var ids = await cluster.NodeIdsAsync();
             var remote = tasks.First(t => ids[t.NodeID] != cluster.Manager.Name);
             var remoteName = $"web.{remote.Slot}.{remote.ID}";
+            // And a container started on node 2's own bridge network, then connected to the overlay network.
+            Assert.Equal(0, (await cluster.Nodes[1].CliAsync("run", "-d", "--name", "lone", "busybox", "sleep", "3600")).ExitCode);
+            var connected = await cluster.Nodes[1].CliAsync("network", "connect", "ov", "lone");
+            Assert.True(connected.ExitCode == 0, connected.ToString());
             var probe = await cluster.Manager.CliAsync("run", "--rm", "--network", "ov", "busybox", "sh", "-c",
-                $"nslookup tasks.web; for i in 1 2 3 4 5 6; do wget -qO- http://web/; done; ping -c 1 -W 3 {remoteName} && echo PING-OK");
+                $"nslookup tasks.web; for i in 1 2 3 4 5 6; do wget -qO- http://web/; done; ping -c 1 -W 3 {remoteName} && ping -c 1 -W 3 lone && echo PING-OK");
             Assert.True(probe.ExitCode == 0, probe.ToString());
+            Assert.Equal(0, (await cluster.Nodes[1].CliAsync("network", "disconnect", "ov", "lone")).ExitCode);
+            Assert.Equal(0, (await cluster.Nodes[1].CliAsync("rm", "-f", "lone")).ExitCode);
             Assert.Equal(3, probe.Stdout.Split('\n').Count(l => l.StartsWith("Address", StringComparison.Ordinal) && l.Contains("10.0.") && !l.Contains(":53")));
             Assert.True(hostnames.SetEquals(probe.Stdout.Split('\n').Where(hostnames.Contains).ToHashSet()), probe.ToString());
             Assert.Contains("PING-OK", probe.Stdout);
