@@ -16,6 +16,8 @@ public sealed class OverlaySync(IGrainFactory grains, PluginCatalog plugins, Nod
     private readonly SemaphoreSlim _gate = new(1, 1);
     private long _version = -1;
     private string? _underlay;
+    private string? _lastError;
+    private DateTime _lastLogged;
 
     /// <summary>Whether this node is in a swarm (and so can reach overlay networks).</summary>
     public bool Active => _underlay is not null;
@@ -29,10 +31,16 @@ public sealed class OverlaySync(IGrainFactory grains, PluginCatalog plugins, Nod
             try
             {
                 await SyncAsync();
+                _lastError = null;
             }
             catch (Exception e) when (!stop.IsCancellationRequested)
             {
-                logger.LogWarning("Overlay networks not synced: {Message}", e.Message);
+                // Twice a second while the database is away would drown the log: a new reason, or once a minute.
+                if (e.Message != _lastError || DateTime.UtcNow - _lastLogged > TimeSpan.FromMinutes(1))
+                {
+                    logger.LogWarning("Overlay networks not synced: {Message}", e.Message);
+                    (_lastError, _lastLogged) = (e.Message, DateTime.UtcNow);
+                }
             }
 
             try

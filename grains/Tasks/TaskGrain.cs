@@ -152,8 +152,16 @@ public sealed class TaskGrain(
         }
 
         var wasRunning = T.State == TaskState.Running;
+        // Accepted, preparing and starting are steps on the way that the node reports again if a silo loses them:
+        // kept in memory only. Where a task runs, that it runs, how it ended and what is wanted of it are written.
+        var passing = next.State is TaskState.Accepted or TaskState.Preparing or TaskState.Starting
+                      && next.DesiredState == T.DesiredState && next.Node == T.Node;
         state.State = next with { UpdatedAt = DateTimeOffset.UtcNow, Version = T.Version + 1 };
-        await state.WriteStateAsync();
+        if (!passing)
+        {
+            await state.WriteStateAsync();
+        }
+
         if (T.Template?.Networked == true)
         {
             await UpdateNetworkingAsync(wasRunning, wasFinal);
