@@ -441,7 +441,13 @@ struct proc {
     int in, out, err;      /* our ends; on a terminal, out is its master, in a dup of it, err -1 */
     int code;              /* the exit code once reaped, else -1 */
     long long quiet_since; /* ms: when it exited, or its last output after that */
+    unsigned char *pending; /* stdin its pipe has not taken yet: init never blocks on a process that does not read */
+    size_t pending_len;
+    int close_in;          /* close stdin once pending is written */
 };
+
+/* Above this much pending stdin, init stops reading the port that feeds it: the host's writes wait instead. */
+enum { MAX_PENDING = 1 << 20 };
 
 enum { MAX_PROCS = 65 };
 static struct proc procs[MAX_PROCS];
@@ -575,6 +581,7 @@ static int spawn(const struct command *c, struct proc *p, char *msg, size_t msgs
     p->in = c->tty ? fcntl(master, F_DUPFD_CLOEXEC, 0) : in[1];
     p->out = c->tty ? master : out[0];
     p->err = c->tty ? -1 : err[0];
+    fcntl(p->in, F_SETFL, O_NONBLOCK);
     return 0;
 }
 
@@ -663,9 +670,56 @@ static void send_code(const struct proc *p, int code)
     send_to(p, F_EXIT, payload, 4);
 }
 
-static void release(struct proc *p)
+static void drop_input(struct proc *p)
 {
     close_fd(&p->in);
+    free(p->pending);
+    p->pending = NULL;
+    p->pending_len = 0;
+    p->close_in = 0;
+}
+
+/* Writes what the process' stdin pipe takes now and keeps the rest for when poll says it has room. */
+static void feed(struct proc *p, const unsigned char *data, size_t len)
+{
+    if (p->in < 0)
+        return;
+    if (!p->pending_len) {
+        ssize_t n = write(p->in, data, len);
+        if (n < 0 && errno != EAGAIN && errno != EINTR) {
+            drop_input(p); /* it closed its stdin */
+            return;
+        }
+        if (n > 0) {
+            data += n;
+            len -= (size_t)n;
+        }
+    }
+    if (len) {
+        p->pending = realloc(p->pending, p->pending_len + len);
+        memcpy(p->pending + p->pending_len, data, len);
+        p->pending_len += len;
+    }
+}
+
+static void flush_input(struct proc *p)
+{
+    ssize_t n = write(p->in, p->pending, p->pending_len);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        drop_input(p);
+        return;
+    }
+    if (n > 0) {
+        memmove(p->pending, p->pending + n, p->pending_len - (size_t)n);
+        p->pending_len -= (size_t)n;
+    }
+    if (!p->pending_len && p->close_in)
+        drop_input(p);
+}
+
+static void release(struct proc *p)
+{
+    drop_input(p);
     close_fd(&p->out);
     close_fd(&p->err);
     p->session = 0;
@@ -765,11 +819,13 @@ static void handle_input(struct input *buf, int from_control)
                     r = &procs[i];
         if (from_control && type == F_EXEC && session)
             start_exec(session, payload, len);
-        else if (r && type == F_STDIN && r->in >= 0) {
-            if (write_all(r->in, payload, len) < 0)
-                close_fd(&r->in);
+        else if (r && type == F_STDIN) {
+            feed(r, payload, len);
         } else if (r && type == F_STDIN_CLOSED) {
-            close_fd(&r->in);
+            if (r->pending_len)
+                r->close_in = 1;
+            else
+                drop_input(r);
         } else if (r && type == F_SIGNAL && len == 4 && r->code < 0) {
             kill(r->pid, (int)get_be32(payload));
         }
@@ -816,39 +872,46 @@ static int supervise(void)
             }
         }
 
-        struct pollfd fds[3 + 2 * MAX_PROCS];
-        int owner[3 + 2 * MAX_PROCS], n = 0;
-        fds[n++] = (struct pollfd){ channel, POLLIN, 0 };
-        fds[n++] = (struct pollfd){ sfd, POLLIN, 0 };
-        fds[n++] = (struct pollfd){ control_up ? control : -1, POLLIN, 0 };
+        enum { OUT, ERR, IN };
+        struct pollfd fds[3 + 3 * MAX_PROCS];
+        int owner[3 + 3 * MAX_PROCS], kind[3 + 3 * MAX_PROCS], n = 3, exec_full = 0;
         for (int i = 0; i < MAX_PROCS; i++) {
-            if (i && !procs[i].session)
+            struct proc *p = &procs[i];
+            if (i && !p->session)
                 continue;
-            if (procs[i].out >= 0) {
-                owner[n] = i;
-                fds[n++] = (struct pollfd){ procs[i].out, POLLIN, 0 };
+            int fd[3] = { p->out, p->err, p->pending_len ? p->in : -1 };
+            for (int k = OUT; k <= IN; k++) {
+                if (fd[k] >= 0) {
+                    owner[n] = i;
+                    kind[n] = k;
+                    fds[n++] = (struct pollfd){ fd[k], k == IN ? POLLOUT : POLLIN, 0 };
+                }
             }
-            if (procs[i].err >= 0) {
-                owner[n] = -1 - i;
-                fds[n++] = (struct pollfd){ procs[i].err, POLLIN, 0 };
-            }
+            exec_full |= i && p->pending_len > MAX_PENDING;
         }
+        fds[0] = (struct pollfd){ procs[0].pending_len > MAX_PENDING ? -1 : channel, POLLIN, 0 };
+        fds[1] = (struct pollfd){ sfd, POLLIN, 0 };
+        fds[2] = (struct pollfd){ control_up && !exec_full ? control : -1, POLLIN, 0 };
         if (poll(fds, (nfds_t)n, timeout) < 0)
             continue;
         now = now_ms();
         for (int k = 3; k < n; k++) {
-            struct proc *p = &procs[owner[k] >= 0 ? owner[k] : -1 - owner[k]];
-            int *fd = owner[k] >= 0 ? &p->out : &p->err;
-            if (!fds[k].revents || *fd != fds[k].fd)
+            struct proc *p = &procs[owner[k]];
+            int *fd = kind[k] == OUT ? &p->out : kind[k] == ERR ? &p->err : &p->in;
+            if (!fds[k].revents || *fd != fds[k].fd || (owner[k] && !p->session))
                 continue;
+            if (kind[k] == IN) {
+                flush_input(p);
+                continue;
+            }
             /* Execs' frames must fit one write to the control port. */
             size_t room = p == &procs[0] ? sizeof buf : CONTROL_FRAME - 8;
             ssize_t got = read(*fd, buf, room);
             if (got > 0) {
-                send_to(p, owner[k] >= 0 ? F_STDOUT : F_STDERR, buf, (uint32_t)got);
+                send_to(p, kind[k] == OUT ? F_STDOUT : F_STDERR, buf, (uint32_t)got);
                 if (p->code >= 0)
                     p->quiet_since = now;
-            } else if (got == 0 || errno != EINTR) {
+            } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
                 close_fd(fd); /* end of file, or EIO: a terminal whose every user is gone */
             }
         }

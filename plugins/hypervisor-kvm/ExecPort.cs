@@ -121,7 +121,7 @@ internal sealed class ExecPort : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _socket.Shutdown(SocketShutdown.Both);
+        // Closing ends the reader; a VM that went first has closed it already.
         _socket.Dispose();
         await _reader;
         await _writer.DisposeAsync();

@@ -52,8 +52,16 @@ public sealed class ExecTests(KvmDaemon shared)
             var expected = string.Concat(Enumerable.Repeat("0123456789abcdef\n", 1048576 / 17 + 1))[..1048576];
             Assert.True(expected == bigResult.Stdout, $"the output differs from what the guest wrote ({bigResult.Stdout.Length} bytes)");
 
+            // A process that never reads its stdin holds up nothing else: the guest keeps what its pipe does not take.
+            var unread = D.CliWithInputAsync(new string('x', 512 * 1024), "exec", "-i", id, "sleep", "1000");
+            await Task.Delay(2000);
+            var beside = await D.CliAsync("exec", id, "echo", "beside");
+            Assert.True(beside.Stdout == "beside\n", beside.ToString());
+
             Assert.Equal(0, (await D.CliAsync("kill", id)).ExitCode);
             await D.CliAsync("wait", id);
+            // Its processes went with the VM, as a killed process does.
+            Assert.Equal(137, (await unread).ExitCode);
             var exited = await D.CliAsync("exec", id, "true");
             Assert.NotEqual(0, exited.ExitCode);
             Assert.Contains("is not running", exited.Stderr);
