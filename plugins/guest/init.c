@@ -13,7 +13,7 @@
  *
  * Exec sessions run on a second port (flotilla.exec), in the same frames with bytes 1-3 the session id the host
  * chose (never 0): host -> guest 6 exec (the request, see start_exec), then stdin, stdin-closed, signal for that
- * session; guest -> host its stdout, stderr and, last, its exit. An exec's frames are at most 32 KiB, so each is
+ * session; guest -> host an empty stdout once it runs, its stdout, stderr and, last, its exit. An exec's frames are at most 32 KiB, so each is
  * one write to the port and a host that reconnects (a restarted daemon) never sees half of one. /flotilla/tty, when
  * present, puts the command on a terminal (as an exec's tty field does): its output all comes as stdout.
  *
@@ -794,6 +794,7 @@ static void start_exec(unsigned session, const unsigned char *data, uint32_t len
         return;
     }
     *p = probe;
+    send_control(session, F_STDOUT, "", 0); /* started: the host stops waiting for an answer */
 }
 
 static void handle_input(struct input *buf, int from_control)

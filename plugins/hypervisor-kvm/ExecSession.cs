@@ -13,12 +13,17 @@ internal sealed class ExecSession(ExecPort port, int id) : IExecProcess, IContai
     // Unbounded: the port's one reader must never wait for a slow client of one session while others have output.
     private readonly Channel<OutputFrame> _output = Channel.CreateUnbounded<OutputFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly TaskCompletionSource<int> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _answered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes at the guest's first frame for this session: the process runs, or could not be started.</summary>
+    public Task Answered => _answered.Task;
 
     public IContainerStreams Streams => this;
 
     /// <summary>Takes one frame from the guest; true when it was the last (the exit code).</summary>
     public bool Deliver(Frame frame)
     {
+        _answered.TrySetResult();
         switch (frame.Type)
         {
             case FrameType.Stdout or FrameType.Stderr when frame.Payload.Length > 0:
@@ -35,6 +40,7 @@ internal sealed class ExecSession(ExecPort port, int id) : IExecProcess, IContai
 
     public void VmGone()
     {
+        _answered.TrySetResult();
         _output.Writer.TryComplete();
         _exit.TrySetResult(KilledWithVm);
     }

@@ -328,6 +328,17 @@ public sealed partial class KvmContainerRuntime : IContainerRuntime
         var request = ExecDefaults.Request(spec.Args, ExecDefaults.Merge(defaults.Env, spec.Env), spec.WorkingDir ?? defaults.WorkingDir, uid, gid, spec.Tty);
         var port = await PortAsync(files, pid, ct);
         var session = await port.StartAsync(request, ct);
+        try
+        {
+            await session.Answered.WaitAsync(_settings.BootTimeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            await session.DisposeAsync();
+            throw new PluginException($"the guest of container {id} did not answer the exec within {_settings.BootTimeout.TotalSeconds:0.#} s: " +
+                $"is its initramfs older than exec support? Run scripts/prepare-vm-kernel and recreate the container.", PluginErrorKind.NotSupported);
+        }
+
         if (!spec.OpenStdin)
         {
             await session.CloseInputAsync(ct);
