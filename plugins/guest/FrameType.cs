@@ -14,4 +14,6 @@ public enum FrameType : byte
     Signal = 4,
     /// <summary>host → guest, empty: the command's stdin reaches end of file.</summary>
     StdinClosed = 5,
+    /// <summary>host → guest, on an exec port: start the session's process (payload: see init.c's start_exec).</summary>
+    Exec = 6,
 }

@@ -23,10 +23,10 @@ public sealed class FrameWriter(Stream stream) : IAsyncDisposable
     }
 
     /// <summary>Sends <paramref name="data"/> as stdin frames no larger than the guest's buffer.</summary>
-    public async ValueTask WriteStdinAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    public async ValueTask WriteStdinAsync(ReadOnlyMemory<byte> data, CancellationToken ct, int session = 0)
     {
         for (var offset = 0; offset < data.Length; offset += Frame.MaxPayload)
-            await WriteAsync(new Frame(FrameType.Stdin, data.Slice(offset, Math.Min(Frame.MaxPayload, data.Length - offset))), ct);
+            await WriteAsync(new Frame(FrameType.Stdin, data.Slice(offset, Math.Min(Frame.MaxPayload, data.Length - offset))) { Session = session }, ct);
     }
 
     public async ValueTask DisposeAsync()

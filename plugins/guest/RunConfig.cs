@@ -27,6 +27,9 @@ public sealed record RunConfig(
 
     public string? Hostname { get; init; }
 
+    /// <summary>The command runs on a terminal the guest allocates (docker's -t).</summary>
+    public bool Tty { get; init; }
+
     /// <summary>Files init binds over the container's /etc/NAME (hosts, resolv.conf, hostname), as a namespace container gets them.</summary>
     public IReadOnlyDictionary<string, string> EtcFiles { get; init; } = new Dictionary<string, string>();
 
@@ -53,6 +56,11 @@ public sealed record RunConfig(
         if (Network is { } n)
         {
             cpio.AddFile("flotilla/net", $"{n.Address} {n.PrefixLength} {n.Gateway ?? "-"} {n.Mtu}\n");
+        }
+
+        if (Tty)
+        {
+            cpio.AddFile("flotilla/tty", "");
         }
 
         if (Hostname is { } hostname)

@@ -1,5 +1,5 @@
 /*
- * PID 1 of a Flotilla VM: one container's command, run once.
+ * PID 1 of a Flotilla VM: one container's command, run once, and the processes exec'd beside it.
  *
  * It loads the kernel modules the initramfs lists, mounts the container's root filesystem and volumes from the host,
  * runs the command with the container's argv, env, workdir and uid:gid, streams its output to the host over one
@@ -11,9 +11,16 @@
  *   1 stdout, 2 stderr, 3 exit (4-byte big-endian code, the last frame)     guest -> host
  * An empty stdout frame is sent once the command has started: the host's boot watchdog stops there.
  *
+ * Exec sessions run on a second port (flotilla.exec), in the same frames with bytes 1-3 the session id the host
+ * chose (never 0): host -> guest 6 exec (the request, see start_exec), then stdin, stdin-closed, signal for that
+ * session; guest -> host an empty stdout once it runs, its stdout, stderr and, last, its exit. An exec's frames are at most 32 KiB, so each is
+ * one write to the port and a host that reconnects (a restarted daemon) never sees half of one. /flotilla/tty, when
+ * present, puts the command on a terminal (as an exec's tty field does): its output all comes as stdout.
+ *
  * Kernel command line (all optional):
  *   flotilla.channel=virtio:NAME  the virtio-console port named NAME (default virtio:flotilla.io)
  *   flotilla.channel=vsock:PORT   a vsock stream to the host (CID 2) on PORT (Hyper-V's hvsocket, Apple's vsock)
+ *   flotilla.exec=virtio:NAME     the virtio-console port named NAME that carries exec sessions (default: none)
  *   flotilla.fs=9p|virtiofs       how the shares in /flotilla/mounts are mounted (default 9p)
  *   flotilla.debugexit=0xPORT     power off through QEMU's isa-debug-exit at that I/O port (default: reboot(2))
  *
@@ -48,10 +55,11 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <dirent.h>
 
-enum { F_STDIN = 0, F_STDOUT = 1, F_STDERR = 2, F_EXIT = 3, F_SIGNAL = 4, F_STDIN_CLOSED = 5 };
+enum { F_STDIN = 0, F_STDOUT = 1, F_STDERR = 2, F_EXIT = 3, F_SIGNAL = 4, F_STDIN_CLOSED = 5, F_EXEC = 6 };
 
 static int channel = -1;
 static unsigned debug_exit_port;
@@ -420,127 +428,410 @@ static void mount_kernel_filesystems(void)
     mkdir_p("/newroot/dev/pts", 0755);
     mkdir_p("/newroot/dev/shm", 01777);
     mount("devpts", "/newroot/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
+    /* devtmpfs' ptmx opens the initial devpts instance, which the container does not see: point it at its own. */
+    unlink("/newroot/dev/ptmx");
+    symlink("pts/ptmx", "/newroot/dev/ptmx");
     mount("shm", "/newroot/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 }
 
-struct run {
+/* The container's command (procs[0], session 0, on the channel) and the exec sessions (on the control port). */
+struct proc {
+    unsigned session;      /* an exec's id from the host; 0 for the command, and for a free exec slot */
     pid_t pid;
-    int in, out, err; /* our ends of the command's stdin, stdout, stderr pipes */
+    int in, out, err;      /* our ends; on a terminal, out is its master, in a dup of it, err -1 */
+    int code;              /* the exit code once reaped, else -1 */
+    long long quiet_since; /* ms: when it exited, or its last output after that */
+    unsigned char *pending; /* stdin its pipe has not taken yet: init never blocks on a process that does not read */
+    size_t pending_len;
+    int close_in;          /* close stdin once pending is written */
 };
 
-static struct run start_command(void)
-{
-    char *argv_buf, *env_buf, *workdir = NULL, *user = NULL;
-    ssize_t argv_len = read_file("/flotilla/argv", &argv_buf);
-    ssize_t env_len = read_file("/flotilla/env", &env_buf);
-    if (argv_len <= 0)
-        fail(125, "flotilla-init: /flotilla/argv is missing or empty");
-    char **argv = split_nul(argv_buf, argv_len);
-    char **env = env_len > 0 ? split_nul(env_buf, env_len) : calloc(1, sizeof(char *));
-    if (read_file("/flotilla/workdir", &workdir) < 0 || !*workdir)
-        workdir = "/";
-    workdir[strcspn(workdir, "\n")] = 0;
-    unsigned uid = 0, gid = 0;
-    if (read_file("/flotilla/user", &user) >= 0 && *user && sscanf(user, "%u:%u", &uid, &gid) < 1)
-        fail(125, "flotilla-init: bad /flotilla/user %s (expected uid:gid)", user);
+/* Above this much pending stdin, init stops reading the port that feeds it: the host's writes wait instead. */
+enum { MAX_PENDING = 1 << 20 };
 
-    if (chroot("/newroot") != 0 || chdir("/") != 0)
-        fail(125, "flotilla-init: cannot enter the container's root: %s", strerror(errno));
-    if (chdir(workdir) != 0) {
-        mkdir_p(workdir, 0755);
-        if (chdir(workdir) != 0)
-            fail(125, "flotilla-init: cannot change to the working directory %s: %s", workdir, strerror(errno));
+enum { MAX_PROCS = 65 };
+static struct proc procs[MAX_PROCS];
+
+/* What to run and as whom; argv and env NULL-terminated. */
+struct command {
+    char **argv, **env;
+    const char *workdir;
+    unsigned uid, gid;
+    int tty;
+};
+
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* A terminal from the container's own devpts instance: the master, and the path of the side the command gets. */
+static int open_terminal(char *slave, size_t size)
+{
+    int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    int unlock = 0, n;
+    if (master < 0)
+        return -1;
+    if (ioctl(master, TIOCSPTLCK, &unlock) != 0 || ioctl(master, TIOCGPTN, &n) != 0) {
+        close(master);
+        return -1;
+    }
+    snprintf(slave, size, "/dev/pts/%d", n);
+    /* The host cannot pass window size changes yet: a size that full-screen programs can work with. */
+    struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+    ioctl(master, TIOCSWINSZ, &ws);
+    return master;
+}
+
+/*
+ * Starts a command in the container's root (init's own, after chroot). Returns 0 and fills *p, or the exit code
+ * docker gives (127 not found, 126 not runnable, 125 anything else) with why in msg.
+ */
+static int spawn(const struct command *c, struct proc *p, char *msg, size_t msgsize)
+{
+    int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, report[2], master = -1;
+    char slave[64] = "";
+    if (c->tty ? (master = open_terminal(slave, sizeof slave)) < 0
+               : pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
+        snprintf(msg, msgsize, "flotilla-init: cannot make the command's %s: %s\n", c->tty ? "terminal" : "pipes", strerror(errno));
+        return 125;
+    }
+    if (pipe2(report, O_CLOEXEC)) { /* the child writes its stage and errno here when it fails */
+        snprintf(msg, msgsize, "flotilla-init: pipe: %s\n", strerror(errno));
+        return 125;
     }
 
-    int in[2], out[2], err[2];
-    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
-        fail(125, "flotilla-init: pipe: %s", strerror(errno));
-    int report[2]; /* the child writes errno here when exec fails */
-    if (pipe2(report, O_CLOEXEC))
-        fail(125, "flotilla-init: pipe: %s", strerror(errno));
-
     pid_t pid = fork();
-    if (pid < 0)
-        fail(125, "flotilla-init: fork: %s", strerror(errno));
     if (pid == 0) {
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         setsid();
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        dup2(err[1], 2);
         int stage = 0;
-        if (setgroups(0, NULL) != 0 && errno != EPERM)
+        if (c->tty) {
+            int s = open(slave, O_RDWR);
+            if (s < 0 || ioctl(s, TIOCSCTTY, 0) != 0 || fchown(s, c->uid, (gid_t)-1) != 0)
+                stage = 4;
+            dup2(s, 0);
+            dup2(s, 1);
+            dup2(s, 2);
+        } else {
+            dup2(in[0], 0);
+            dup2(out[1], 1);
+            dup2(err[1], 2);
+        }
+        if (!stage && chdir(c->workdir) != 0)
+            stage = 3;
+        if (!stage && setgroups(0, NULL) != 0 && errno != EPERM)
             stage = 1;
-        if (setgid(gid) != 0 || setuid(uid) != 0)
+        if (!stage && (setgid(c->gid) != 0 || setuid(c->uid) != 0))
             stage = 1;
         if (!stage) {
             clearenv();
-            for (char **e = env; *e; e++)
+            for (char **e = c->env; *e; e++)
                 putenv(*e);
             if (!getenv("PATH"))
                 setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
             if (!getenv("HOME"))
                 setenv("HOME", "/", 1);
-            execvp(argv[0], argv);
+            execvp(c->argv[0], c->argv);
             stage = 2;
         }
         int e[2] = { stage, errno };
         write_all(report[1], e, sizeof e);
         _exit(127);
     }
-    close(in[0]);
-    close(out[1]);
-    close(err[1]);
+    int fork_errno = errno;
+    close_fd(&in[0]);
+    close_fd(&out[1]);
+    close_fd(&err[1]);
     close(report[1]);
-    int e[2];
-    if (read(report[0], e, sizeof e) == sizeof e) {
-        char msg[512];
-        int code = e[0] == 2 && (e[1] == ENOENT || e[1] == ENOTDIR) ? 127 : e[0] == 2 ? 126 : 125;
-        int n = e[0] == 1
-            ? snprintf(msg, sizeof msg, "flotilla-init: cannot switch to user %u:%u: %s\n", uid, gid, strerror(e[1]))
-            : snprintf(msg, sizeof msg, "flotilla-init: cannot run %s: %s\n", argv[0], strerror(e[1]));
-        send_frame(F_STDERR, msg, (uint32_t)n);
-        waitpid(pid, NULL, 0);
+    int e[2] = { 0, fork_errno }, failed = pid < 0 || read(report[0], e, sizeof e) == sizeof e;
+    close(report[0]);
+    if (failed) {
+        if (pid > 0)
+            waitpid(pid, NULL, 0);
+        close_fd(&in[1]);
+        close_fd(&out[0]);
+        close_fd(&err[0]);
+        close_fd(&master);
+        if (pid < 0)
+            snprintf(msg, msgsize, "flotilla-init: fork: %s\n", strerror(e[1]));
+        else if (e[0] == 1)
+            snprintf(msg, msgsize, "flotilla-init: cannot switch to user %u:%u: %s\n", c->uid, c->gid, strerror(e[1]));
+        else if (e[0] == 3)
+            snprintf(msg, msgsize, "flotilla-init: cannot change to the working directory %s: %s\n", c->workdir, strerror(e[1]));
+        else if (e[0] == 4)
+            snprintf(msg, msgsize, "flotilla-init: cannot make %s the command's terminal: %s\n", slave, strerror(e[1]));
+        else
+            snprintf(msg, msgsize, "flotilla-init: cannot run %s: %s\n", c->argv[0], strerror(e[1]));
+        return e[0] == 2 && (e[1] == ENOENT || e[1] == ENOTDIR) ? 127 : e[0] == 2 || e[0] == 3 ? 126 : 125;
+    }
+    p->pid = pid;
+    p->code = -1;
+    p->in = c->tty ? fcntl(master, F_DUPFD_CLOEXEC, 0) : in[1];
+    p->out = c->tty ? master : out[0];
+    p->err = c->tty ? -1 : err[0];
+    fcntl(p->in, F_SETFL, O_NONBLOCK);
+    return 0;
+}
+
+static void start_command(void)
+{
+    char *argv_buf, *env_buf, *workdir = NULL, *user = NULL;
+    ssize_t argv_len = read_file("/flotilla/argv", &argv_buf);
+    ssize_t env_len = read_file("/flotilla/env", &env_buf);
+    if (argv_len <= 0)
+        fail(125, "flotilla-init: /flotilla/argv is missing or empty");
+    struct command c = { .argv = split_nul(argv_buf, argv_len) };
+    c.env = env_len > 0 ? split_nul(env_buf, env_len) : calloc(1, sizeof(char *));
+    if (read_file("/flotilla/workdir", &workdir) < 0 || !*workdir)
+        workdir = "/";
+    workdir[strcspn(workdir, "\n")] = 0;
+    c.workdir = workdir;
+    if (read_file("/flotilla/user", &user) >= 0 && *user && sscanf(user, "%u:%u", &c.uid, &c.gid) < 1)
+        fail(125, "flotilla-init: bad /flotilla/user %s (expected uid:gid)", user);
+    c.tty = access("/flotilla/tty", F_OK) == 0;
+
+    if (chroot("/newroot") != 0 || chdir("/") != 0)
+        fail(125, "flotilla-init: cannot enter the container's root: %s", strerror(errno));
+    /* docker makes the image's working directory when it is missing; an exec's -w must exist. */
+    if (chdir(workdir) != 0) {
+        mkdir_p(workdir, 0755);
+        if (chdir(workdir) != 0)
+            fail(125, "flotilla-init: cannot change to the working directory %s: %s", workdir, strerror(errno));
+    }
+    chdir("/");
+
+    char msg[512];
+    int code = spawn(&c, &procs[0], msg, sizeof msg);
+    if (code) {
+        send_frame(F_STDERR, msg, (uint32_t)strlen(msg));
         send_exit(code);
         power_off(code);
     }
-    close(report[0]);
-    return (struct run){ pid, in[1], out[0], err[0] };
 }
 
-/* Host -> guest frames: a small reassembly buffer, since a frame may arrive in pieces. */
-static unsigned char inbuf[65536 + 8];
-static size_t inlen;
+/* The control port: exec sessions, multiplexed by the session id in bytes 1-3 of each frame. */
+static int control = -1, control_up;
 
-static void handle_input(struct run *r)
+/* A virtio port takes at most 32 KiB a write: a frame that size goes whole or not at all, so frames never tear. */
+enum { CONTROL_FRAME = 32 * 1024 };
+
+static void control_hangup(void);
+
+static void send_control(unsigned session, int type, const void *data, uint32_t len)
 {
-    for (;;) {
-        if (inlen < 8)
-            return;
-        uint32_t len = get_be32(inbuf + 4);
-        if (len > sizeof inbuf - 8) {
-            /* Never sent by Flotilla hosts (they cut stdin into 64 KiB frames); drop the channel's input. */
-            inlen = 0;
+    static unsigned char frame[CONTROL_FRAME];
+    if (!control_up)
+        return;
+    frame[0] = (unsigned char)type;
+    frame[1] = (unsigned char)(session >> 16);
+    frame[2] = (unsigned char)(session >> 8);
+    frame[3] = (unsigned char)session;
+    put_be32(frame + 4, len);
+    memcpy(frame + 8, data, len);
+    size_t done = 0, total = 8 + len;
+    while (done < total) {
+        ssize_t n = write(control, frame + done, total - done);
+        if (n > 0) {
+            done += (size_t)n;
+            continue;
+        }
+        struct pollfd p = { control, POLLOUT, 0 };
+        if (n < 0 && (errno == EINTR || (errno == EAGAIN && poll(&p, 1, -1) >= 0 && !(p.revents & POLLHUP))))
+            continue;
+        control_hangup();
+        return;
+    }
+}
+
+static void send_to(const struct proc *p, int type, const void *data, uint32_t len)
+{
+    if (p == &procs[0])
+        send_frame(type, data, len);
+    else
+        send_control(p->session, type, data, len);
+}
+
+static void send_code(const struct proc *p, int code)
+{
+    unsigned char payload[4];
+    put_be32(payload, (uint32_t)code);
+    send_to(p, F_EXIT, payload, 4);
+}
+
+static void drop_input(struct proc *p)
+{
+    close_fd(&p->in);
+    free(p->pending);
+    p->pending = NULL;
+    p->pending_len = 0;
+    p->close_in = 0;
+}
+
+/* Writes what the process' stdin pipe takes now and keeps the rest for when poll says it has room. */
+static void feed(struct proc *p, const unsigned char *data, size_t len)
+{
+    if (p->in < 0)
+        return;
+    if (!p->pending_len) {
+        ssize_t n = write(p->in, data, len);
+        if (n < 0 && errno != EAGAIN && errno != EINTR) {
+            drop_input(p); /* it closed its stdin */
             return;
         }
-        if (inlen < 8 + len)
-            return;
-        unsigned char type = inbuf[0];
-        if (type == F_STDIN && r->in >= 0) {
-            if (write_all(r->in, inbuf + 8, len) < 0) {
-                close(r->in);
-                r->in = -1;
-            }
-        } else if (type == F_STDIN_CLOSED && r->in >= 0) {
-            close(r->in);
-            r->in = -1;
-        } else if (type == F_SIGNAL && len == 4) {
-            kill(r->pid, (int)get_be32(inbuf + 8));
+        if (n > 0) {
+            data += n;
+            len -= (size_t)n;
         }
-        memmove(inbuf, inbuf + 8 + len, inlen - 8 - len);
-        inlen -= 8 + len;
+    }
+    if (len) {
+        p->pending = realloc(p->pending, p->pending_len + len);
+        memcpy(p->pending + p->pending_len, data, len);
+        p->pending_len += len;
+    }
+}
+
+static void flush_input(struct proc *p)
+{
+    ssize_t n = write(p->in, p->pending, p->pending_len);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        drop_input(p);
+        return;
+    }
+    if (n > 0) {
+        memmove(p->pending, p->pending + n, p->pending_len - (size_t)n);
+        p->pending_len -= (size_t)n;
+    }
+    if (!p->pending_len && p->close_in)
+        drop_input(p);
+}
+
+static void release(struct proc *p)
+{
+    drop_input(p);
+    close_fd(&p->out);
+    close_fd(&p->err);
+    p->session = 0;
+}
+
+/* Host -> guest frames, reassembled: a frame may arrive in pieces. */
+struct input {
+    unsigned char data[65536 + 8];
+    size_t len;
+};
+static struct input channel_input, control_input;
+
+/* The host went (the daemon stopped): its exec sessions end as a terminal's would, with a hangup. */
+static void control_hangup(void)
+{
+    control_up = 0;
+    control_input.len = 0;
+    for (int i = 1; i < MAX_PROCS; i++) {
+        if (procs[i].session) {
+            if (procs[i].code < 0)
+                kill(-procs[i].pid, SIGHUP);
+            release(&procs[i]);
+        }
+    }
+}
+
+/*
+ * An exec request's payload, NUL-separated: tty (0|1), uid, gid, workdir, argc, the argc arguments, then the whole
+ * environment (the host merges the container's and the exec's).
+ */
+static void start_exec(unsigned session, const unsigned char *data, uint32_t len)
+{
+    struct proc probe = { .session = session }, *p = NULL;
+    for (int i = 1; i < MAX_PROCS && !p; i++)
+        if (!procs[i].session)
+            p = &procs[i];
+    if (!p) {
+        const char *why = "flotilla-init: too many exec sessions are running in this container (64)\n";
+        send_control(session, F_STDERR, why, (uint32_t)strlen(why));
+        unsigned char payload[4];
+        put_be32(payload, 125);
+        send_control(session, F_EXIT, payload, 4);
+        return;
+    }
+    char *copy = malloc(len + 1), msg[512];
+    memcpy(copy, data, len);
+    copy[len] = 0;
+    char **f = split_nul(copy, len);
+    size_t n = 0;
+    while (f[n])
+        n++;
+    long argc = n >= 5 ? strtol(f[4], NULL, 10) : 0;
+    int code = 125;
+    if (argc < 1 || (size_t)argc > n - 5) {
+        snprintf(msg, sizeof msg, "flotilla-init: a malformed exec request (%zu fields)\n", n);
+    } else {
+        struct command c = {
+            .argv = calloc((size_t)argc + 1, sizeof(char *)), .env = f + 5 + argc, .workdir = f[3],
+            .uid = (unsigned)strtoul(f[1], NULL, 10), .gid = (unsigned)strtoul(f[2], NULL, 10), .tty = strcmp(f[0], "1") == 0,
+        };
+        memcpy(c.argv, f + 5, (size_t)argc * sizeof(char *));
+        code = spawn(&c, &probe, msg, sizeof msg);
+        free(c.argv);
+    }
+    free(f);
+    free(copy);
+    if (code) {
+        send_control(session, F_STDERR, msg, (uint32_t)strlen(msg));
+        unsigned char payload[4];
+        put_be32(payload, (uint32_t)code);
+        send_control(session, F_EXIT, payload, 4);
+        return;
+    }
+    *p = probe;
+    send_control(session, F_STDOUT, "", 0); /* started: the host stops waiting for an answer */
+}
+
+static void handle_input(struct input *buf, int from_control)
+{
+    while (buf->len >= 8) {
+        uint32_t len = get_be32(buf->data + 4);
+        if (len > sizeof buf->data - 8) {
+            /* Never sent by Flotilla hosts (they cut stdin into 64 KiB frames): drop what came. */
+            buf->len = 0;
+            return;
+        }
+        if (buf->len < 8 + len)
+            return;
+        unsigned char type = buf->data[0];
+        unsigned session = (unsigned)buf->data[1] << 16 | (unsigned)buf->data[2] << 8 | buf->data[3];
+        const unsigned char *payload = buf->data + 8;
+        struct proc *r = NULL;
+        if (!from_control)
+            r = &procs[0];
+        else
+            for (int i = 1; i < MAX_PROCS && !r; i++)
+                if (session && procs[i].session == session)
+                    r = &procs[i];
+        if (from_control && type == F_EXEC && session)
+            start_exec(session, payload, len);
+        else if (r && type == F_STDIN) {
+            feed(r, payload, len);
+        } else if (r && type == F_STDIN_CLOSED) {
+            if (r->pending_len)
+                r->close_in = 1;
+            else
+                drop_input(r);
+        } else if (r && type == F_SIGNAL && len == 4 && r->code < 0) {
+            kill(r->pid, (int)get_be32(payload));
+        }
+        memmove(buf->data, buf->data + 8 + len, buf->len - 8 - len);
+        buf->len -= 8 + len;
     }
 }
 
@@ -553,66 +844,139 @@ static int wait_status_code(int status)
     return 255;
 }
 
-static int supervise(struct run *r)
+/* Runs until the container's command has exited and its output is read; returns its exit code. */
+static int supervise(void)
 {
-    sigset_t chld;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-    int code = -1;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGIO);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     static char buf[65536];
-    /* After the command exits, what its children still write is read until the pipes close or go quiet. */
     for (;;) {
-        struct pollfd p[4] = {
-            { r->out, POLLIN, 0 }, { r->err, POLLIN, 0 }, { channel, POLLIN, 0 }, { sfd, POLLIN, 0 },
-        };
-        if (r->out < 0 && r->err < 0 && code >= 0)
-            break;
-        int n = poll(p, 4, code >= 0 ? 100 : -1);
-        if (n < 0 && errno == EINTR)
+        /* A process that exited is done once its pipes close, or once they have been quiet for 100 ms: its
+         * background children may keep them open. */
+        int timeout = -1;
+        long long now = now_ms();
+        for (int i = 0; i < MAX_PROCS; i++) {
+            struct proc *p = &procs[i];
+            if ((i && !p->session) || p->code < 0)
+                continue;
+            long long left = p->out < 0 && p->err < 0 ? 0 : 100 - (now - p->quiet_since);
+            if (left <= 0) {
+                if (i == 0)
+                    return p->code;
+                send_code(p, p->code);
+                release(p);
+            } else if (timeout < 0 || left < timeout) {
+                timeout = (int)left;
+            }
+        }
+
+        enum { OUT, ERR, IN };
+        struct pollfd fds[3 + 3 * MAX_PROCS];
+        int owner[3 + 3 * MAX_PROCS], kind[3 + 3 * MAX_PROCS], n = 3, exec_full = 0;
+        for (int i = 0; i < MAX_PROCS; i++) {
+            struct proc *p = &procs[i];
+            if (i && !p->session)
+                continue;
+            int fd[3] = { p->out, p->err, p->pending_len ? p->in : -1 };
+            for (int k = OUT; k <= IN; k++) {
+                if (fd[k] >= 0) {
+                    owner[n] = i;
+                    kind[n] = k;
+                    fds[n++] = (struct pollfd){ fd[k], k == IN ? POLLOUT : POLLIN, 0 };
+                }
+            }
+            exec_full |= i && p->pending_len > MAX_PENDING;
+        }
+        fds[0] = (struct pollfd){ procs[0].pending_len > MAX_PENDING ? -1 : channel, POLLIN, 0 };
+        fds[1] = (struct pollfd){ sfd, POLLIN, 0 };
+        fds[2] = (struct pollfd){ control_up && !exec_full ? control : -1, POLLIN, 0 };
+        if (poll(fds, (nfds_t)n, timeout) < 0)
             continue;
-        if (n == 0)
-            break; /* exited, and the pipes have been quiet for 100 ms: background children keep them open */
-        for (int i = 0; i < 2; i++) {
-            int *fd = i == 0 ? &r->out : &r->err;
-            if (*fd >= 0 && p[i].revents) {
-                ssize_t got = read(*fd, buf, sizeof buf);
-                if (got > 0) {
-                    send_frame(i == 0 ? F_STDOUT : F_STDERR, buf, (uint32_t)got);
-                } else if (got == 0 || errno != EINTR) {
-                    close(*fd);
-                    *fd = -1;
+        now = now_ms();
+        for (int k = 3; k < n; k++) {
+            struct proc *p = &procs[owner[k]];
+            int *fd = kind[k] == OUT ? &p->out : kind[k] == ERR ? &p->err : &p->in;
+            if (!fds[k].revents || *fd != fds[k].fd || (owner[k] && !p->session))
+                continue;
+            if (kind[k] == IN) {
+                flush_input(p);
+                continue;
+            }
+            /* Execs' frames must fit one write to the control port. */
+            size_t room = p == &procs[0] ? sizeof buf : CONTROL_FRAME - 8;
+            ssize_t got = read(*fd, buf, room);
+            if (got > 0) {
+                send_to(p, kind[k] == OUT ? F_STDOUT : F_STDERR, buf, (uint32_t)got);
+                if (p->code >= 0)
+                    p->quiet_since = now;
+            } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+                close_fd(fd); /* end of file, or EIO: a terminal whose every user is gone */
+            }
+        }
+        if (fds[0].revents & POLLIN) {
+            ssize_t got = read(channel, channel_input.data + channel_input.len, sizeof channel_input.data - channel_input.len);
+            if (got > 0) {
+                channel_input.len += (size_t)got;
+                handle_input(&channel_input, 0);
+            }
+        }
+        if (fds[2].revents) {
+            /* A port the host is not connected to polls readable and hung up, and reads end of file. */
+            ssize_t got = read(control, control_input.data + control_input.len, sizeof control_input.data - control_input.len);
+            if (got > 0) {
+                control_input.len += (size_t)got;
+                handle_input(&control_input, 1);
+            } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+                control_hangup();
+            }
+        }
+        if (fds[1].revents) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof si) == sizeof si)
+                if (si.ssi_signo == SIGIO && control >= 0)
+                    control_up = 1; /* the host connected (or went): the next poll tells which */
+            int status;
+            pid_t w;
+            /* PID 1 reaps every orphan; only its own processes' statuses are reported. */
+            while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
+                for (int i = 0; i < MAX_PROCS; i++) {
+                    if ((i == 0 || procs[i].session) && procs[i].pid == w && procs[i].code < 0) {
+                        procs[i].code = wait_status_code(status);
+                        procs[i].quiet_since = now;
+                    }
                 }
             }
         }
-        if (channel >= 0 && p[2].revents & POLLIN) {
-            ssize_t got = read(channel, inbuf + inlen, sizeof inbuf - inlen);
-            if (got > 0) {
-                inlen += (size_t)got;
-                handle_input(r);
-            }
-        }
-        if (p[3].revents) {
-            struct signalfd_siginfo si;
-            while (read(sfd, &si, sizeof si) == sizeof si)
-                ;
-            int status;
-            pid_t w;
-            /* PID 1 reaps every orphan; only the command's own status is the container's exit code. */
-            while ((w = waitpid(-1, &status, WNOHANG)) > 0)
-                if (w == r->pid)
-                    code = wait_status_code(status);
-        }
     }
-    return code;
+}
+
+/* The control port is optional (flotilla.exec=virtio:NAME): without it the container takes no exec. */
+static void open_control(void)
+{
+    const char *spec = cmdline_value("flotilla.exec");
+    if (!spec)
+        return;
+    if (strncmp(spec, "virtio:", 7) != 0)
+        fail(125, "flotilla-init: unknown flotilla.exec=%s", spec);
+    control = open_virtio_port(spec + 7);
+    if (control < 0)
+        fail(125, "flotilla-init: cannot open the exec port %s: %s", spec, strerror(errno));
+    /* SIGIO says when the host connects or goes; until it connects the port is left out of poll. */
+    fcntl(control, F_SETOWN, getpid());
+    fcntl(control, F_SETFL, O_NONBLOCK | O_ASYNC);
+    control_up = 1;
 }
 
 int main(void)
 {
-    sigset_t chld;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, NULL);
+    sigset_t blocked;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGCHLD);
+    sigaddset(&blocked, SIGIO);
+    sigprocmask(SIG_BLOCK, &blocked, NULL);
 
     mkdir("/dev", 0755);
     mkdir("/proc", 0555);
@@ -637,14 +1001,15 @@ int main(void)
 
     load_modules();
     open_channel();
+    open_control();
     const char *fs = cmdline_value("flotilla.fs");
     mount_shares(fs ? fs : "9p");
     mount_kernel_filesystems();
     configure_network();
     apply_identity();
-    struct run r = start_command();
+    start_command();
     send_frame(F_STDOUT, "", 0);
-    int code = supervise(&r);
+    int code = supervise();
     send_exit(code);
     power_off(code);
 }

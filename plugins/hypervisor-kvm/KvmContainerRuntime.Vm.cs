@@ -15,7 +15,7 @@ public sealed partial class KvmContainerRuntime
     /// </summary>
     private static async Task LaunchAsync(string[] argv, VmFiles files, CancellationToken ct)
     {
-        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = files.Vm };
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add("setsid \"$@\" </dev/null >\"$0\" 2>&1 & echo $!");
         psi.ArgumentList.Add(files.QemuLog);

@@ -9,7 +9,8 @@ namespace Flotilla.Hypervisor.Kvm;
 /// <summary>
 /// Each container in a one-shot QEMU microVM: Debian's kernel booted directly, the guest init of plugins/guest, the
 /// container's overlay root and its volumes shared over virtio-9p, its output and exit code carried as frames on a
-/// virtio-console port that QEMU writes to a file. QEMU runs detached, in a session of its own, so a VM, its log
+/// virtio-console port that QEMU writes to a file; exec sessions multiplexed on a second port, a socket the host
+/// connects to at the first exec. QEMU runs detached, in a session of its own, so a VM, its log
 /// and its exit code outlive the daemon; the files under the container's scratch directory are all there is to adopt.
 /// </summary>
 public sealed partial class KvmContainerRuntime : IContainerRuntime
@@ -22,6 +23,8 @@ public sealed partial class KvmContainerRuntime : IContainerRuntime
     private readonly ILogger _logger;
     private readonly Lazy<Task<bool>> _kvm;
     private readonly ConcurrentDictionary<string, FrameWriter> _inputs = new();
+    private readonly ConcurrentDictionary<string, ExecPort> _ports = new();
+    private readonly SemaphoreSlim _portsLock = new(1, 1);
 
     public KvmContainerRuntime(KvmSettings settings, ILoggerFactory logs)
     {
@@ -83,11 +86,6 @@ public sealed partial class KvmContainerRuntime : IContainerRuntime
                 PluginErrorKind.InvalidInput);
         }
 
-        if (spec.Tty)
-        {
-            throw new PluginException("a terminal (-t) is not supported for containers on the kvm runtime yet: run without -t.", PluginErrorKind.InvalidInput);
-        }
-
         foreach (var m in spec.Mounts.Where(m => !Directory.Exists(m.Source)))
         {
             throw new PluginException($"-v {m.Source}:{m.Destination}: a VM can only share directories with the host, and {m.Source} is not one.", PluginErrorKind.InvalidInput);
@@ -117,7 +115,9 @@ public sealed partial class KvmContainerRuntime : IContainerRuntime
             Network = nic?.Network,
             Hostname = spec.Hostname,
             EtcFiles = EtcFiles(spec, nic?.Network.Address),
+            Tty = spec.Tty,
         };
+        await ExecDefaults.WriteAsync(files.ExecDefaults, new ExecDefaults(spec.Env, spec.WorkingDir, uid, gid), ct);
         await using (var initrd = File.Create(files.Initrd))
         {
             // The guest initramfs, then this run's /flotilla/ files: the kernel unpacks concatenated archives in turn.
@@ -167,7 +167,7 @@ public sealed partial class KvmContainerRuntime : IContainerRuntime
     {
         var files = FilesOf(id);
         var argv = (await File.ReadAllTextAsync(files.Command, ct)).Split('\0');
-        foreach (var stale in new[] { files.PidFile, files.KilledMark, files.FailedMark })
+        foreach (var stale in new[] { files.PidFile, files.KilledMark, files.FailedMark, files.ExecSocket })
         {
             File.Delete(stale);
         }
@@ -280,6 +280,11 @@ public sealed partial class KvmContainerRuntime : IContainerRuntime
             await writer.DisposeAsync();
         }
 
+        if (_ports.TryRemove(id, out var port))
+        {
+            await port.DisposeAsync();
+        }
+
         Unmount(files.Rootfs);
         if (Directory.Exists(files.Vm))
         {
@@ -305,8 +310,66 @@ public sealed partial class KvmContainerRuntime : IContainerRuntime
         }
     }
 
-    public Task<IExecProcess> ExecAsync(string id, ExecSpec spec, CancellationToken ct) =>
-        throw new PluginException("exec into a container on the kvm runtime is not supported yet: its guest runs one command.", PluginErrorKind.NotSupported);
+    public async Task<IExecProcess> ExecAsync(string id, ExecSpec spec, CancellationToken ct)
+    {
+        var files = FilesOf(id);
+        if (!IsRunning(files) || ReadPid(files) is not { } pid)
+        {
+            throw new PluginException($"container {id} is not running", PluginErrorKind.Conflict);
+        }
+
+        if (!File.Exists(files.ExecDefaults))
+        {
+            throw new PluginException($"container {id} was created by a Flotilla whose VMs took no exec: recreate it to exec into it", PluginErrorKind.NotSupported);
+        }
+
+        var defaults = await ExecDefaults.ReadAsync(files.ExecDefaults, ct);
+        var (uid, gid) = spec.User is null ? (defaults.Uid, defaults.Gid) : UserIds.Resolve(spec.User, files.Rootfs);
+        var request = ExecDefaults.Request(spec.Args, ExecDefaults.Merge(defaults.Env, spec.Env), spec.WorkingDir ?? defaults.WorkingDir, uid, gid, spec.Tty);
+        var port = await PortAsync(files, pid, ct);
+        var session = await port.StartAsync(request, ct);
+        try
+        {
+            await session.Answered.WaitAsync(_settings.BootTimeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            await session.DisposeAsync();
+            throw new PluginException($"the guest of container {id} did not answer the exec within {_settings.BootTimeout.TotalSeconds:0.#} s: " +
+                $"is its initramfs older than exec support? Run scripts/prepare-vm-kernel and recreate the container.", PluginErrorKind.NotSupported);
+        }
+
+        if (!spec.OpenStdin)
+        {
+            await session.CloseInputAsync(ct);
+        }
+
+        return session;
+    }
+
+    /// <summary>The VM's exec port, connected at the first exec (again after a daemon restart or a restart of the container).</summary>
+    private async Task<ExecPort> PortAsync(VmFiles files, int pid, CancellationToken ct)
+    {
+        await _portsLock.WaitAsync(ct);
+        try
+        {
+            if (_ports.TryGetValue(files.Id, out var port) && !port.Closed && port.VmPid == pid)
+            {
+                return port;
+            }
+
+            if (port is not null)
+            {
+                await port.DisposeAsync();
+            }
+
+            return _ports[files.Id] = await ExecPort.ConnectAsync(files, pid, ct);
+        }
+        finally
+        {
+            _portsLock.Release();
+        }
+    }
 
     private ChannelStreams Streams(VmFiles files, long skipBefore) =>
         new(files, () => !IsRunning(files), skipBefore, () => Input(files.Id, files));

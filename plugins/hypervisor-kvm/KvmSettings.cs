@@ -20,7 +20,7 @@ public sealed record KvmSettings
 
     /// <summary>
     /// How long the guest may take from QEMU's start to running the command before the VM is killed. Under the
-    /// daemon's 30 s call timeout, so a start that fails says why.
+    /// daemon's 30 s call timeout, so a start that fails says why. Also how long an exec waits for the guest to answer.
     /// </summary>
     public required TimeSpan BootTimeout { get; init; }
 

@@ -9,6 +9,7 @@ internal static unsafe partial class Native
     public const int O_WRONLY = 1;
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
+    public const int O_PATH = 0x200000;
     public const int F_GETFL = 3;
     public const int F_SETFL = 4;
     public const int ESRCH = 3;

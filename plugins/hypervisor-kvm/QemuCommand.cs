@@ -10,16 +10,20 @@ internal sealed record VmNetwork(string Namespace, string Tap, string Mac);
 
 /// <summary>
 /// The QEMU command line of one container's VM: a microvm (no firmware, no PCI, virtio over MMIO) that boots the
-/// uncompressed kernel directly (PVH), with the channel on a virtio-console port and the shares over virtio-9p.
+/// uncompressed kernel directly (PVH), with the channel and the exec port on virtio-console ports and the shares
+/// over virtio-9p. QEMU runs in the VM's directory (<see cref="VmFiles.Vm"/>): the exec socket's path is relative to it.
 /// </summary>
 internal static class QemuCommand
 {
     /// <summary>QEMU's isa-debug-exit port: init writes the exit code there to power off at once.</summary>
     public const int DebugExitPort = 0xf4;
 
+    /// <summary>The virtio-console port that carries exec sessions (init.c's flotilla.exec).</summary>
+    public const string ExecPortName = "flotilla.exec";
+
     public static List<string> Build(string qemu, VmFiles files, string kernel, bool kvm, long tscKhz, long memoryBytes, int cpus, IReadOnlyList<HostShare> shares, VmNetwork? network = null)
     {
-        var append = $"console=ttyS0 loglevel=1 panic=-1 flotilla.debugexit=0x{DebugExitPort:x}";
+        var append = $"console=ttyS0 loglevel=1 panic=-1 flotilla.debugexit=0x{DebugExitPort:x} flotilla.exec=virtio:{ExecPortName}";
         if (!kvm)
         {
             // Without KVM the guest calibrates its TSC against a PIT that TCG emulates too slowly: microvm hangs in a
@@ -47,6 +51,9 @@ internal static class QemuCommand
             "-device", "virtio-serial-device",
             "-chardev", $"pipe,id=io,path={Escape(files.Channel)}",
             "-device", "virtserialport,chardev=io,name=flotilla.io",
+            // The exec port: a socket the host connects to when it runs an exec (the guest multiplexes sessions).
+            "-chardev", $"socket,id=exec,path={VmFiles.ExecSocketName},server=on,wait=off",
+            "-device", $"virtserialport,chardev=exec,name={ExecPortName}",
         ];
         for (var i = 0; i < shares.Count; i++)
         {

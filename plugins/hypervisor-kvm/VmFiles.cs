@@ -22,6 +22,14 @@ internal sealed record VmFiles(string Id, string Scratch)
     public string ChannelIn => Channel + ".in";
     public string ChannelOut => Channel + ".out";
     public string Console => Path.Combine(Vm, "console.log");
+    /// <summary>
+    /// QEMU listens here for the host's end of the exec port. The name is relative to <see cref="Vm"/> (QEMU's working
+    /// directory): a scratch path is longer than the 108 bytes a socket address holds.
+    /// </summary>
+    public const string ExecSocketName = "exec.sock";
+    public string ExecSocket => Path.Combine(Vm, ExecSocketName);
+    /// <summary>The container's env, workdir and uid:gid, which an exec starts from (JSON, written at create).</summary>
+    public string ExecDefaults => Path.Combine(Vm, "exec-defaults.json");
     /// <summary>QEMU's pid, written when it starts and kept: it also says the container was started.</summary>
     public string PidFile => Path.Combine(Vm, "pid");
     /// <summary>QEMU's own stdout and stderr: why it refused to start, if it did.</summary>

@@ -62,6 +62,17 @@ public sealed class FrameTests
         Assert.Equal([Frame.MaxPayload, Frame.MaxPayload, 1], lengths);
     }
 
+    [Fact]
+    public async Task An_exec_ports_frames_carry_their_session_in_bytes_1_to_3()
+    {
+        var frame = new Frame(FrameType.Stdout, "x"u8.ToArray()) { Session = 0x010203 };
+        Assert.Equal(new byte[] { 1, 1, 2, 3, 0, 0, 0, 1, (byte)'x' }, frame.ToArray());
+        var read = await new FrameReader(new MemoryStream(frame.ToArray()), sessions: true).ReadAsync(default);
+        Assert.Equal(0x010203, read!.Value.Session);
+        // On a container's channel those bytes are zero: anything else is not a frame.
+        await Assert.ThrowsAsync<InvalidDataException>(() => new FrameReader(new MemoryStream(frame.ToArray())).ReadAsync(default).AsTask());
+    }
+
     private sealed class OneByteStream(Stream inner) : Stream
     {
         public override bool CanRead => true;

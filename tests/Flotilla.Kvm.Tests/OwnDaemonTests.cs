@@ -31,6 +31,27 @@ public sealed class OwnDaemonTests
     }
 
     [Fact]
+    public async Task Exec_reaches_a_vm_again_after_the_daemon_that_connected_to_it_was_killed()
+    {
+        await using var d = await Daemon.StartAsync();
+        await d.ImportBusyboxAsync();
+        var run = await d.CliAsync("run", "-d", "--runtime", "kvm", "busybox", "sleep", "1000");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var id = run.Stdout.Trim();
+        var before = await d.CliAsync("exec", id, "echo", "before");
+        Assert.True(before.ExitCode == 0, before.ToString());
+
+        // The guest sees its exec port hang up and takes the new daemon's connection.
+        await d.KillAsync();
+        await d.StartProcessAsync();
+        var after = await d.CliAsync("exec", id, "sh", "-c", "echo after; exit 5");
+        Assert.True(after.ExitCode == 5, after.ToString());
+        Assert.Equal("after\n", after.Stdout);
+        await d.CliAsync("rm", "-f", id);
+        Assert.Empty(Vms.Of(d.RunDirectory));
+    }
+
+    [Fact]
     public async Task A_guest_that_does_not_boot_in_time_is_killed_and_said_so()
     {
         await using var d = await Daemon.StartAsync("--Plugins:hypervisor-kvm:boot-timeout=0.3");
