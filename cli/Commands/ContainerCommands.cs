@@ -242,9 +242,10 @@ public static class ContainerCommands
         var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the container" };
         var user = new Option<string?>("--user", "-u") { Description = "User (name|uid[:group|gid])" };
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep stdin open and pass it to the command" };
+        var tty = new Option<bool>("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
         var container = new Argument<string>("container");
         var command = Cli.Verb("exec", "Run a command in a running container (arguments after CONTAINER are the command)",
-            env, workdir, user, interactive, container);
+            env, workdir, user, interactive, tty, container);
         command.SetAction(async (parse, ct) =>
         {
             var cmd = execCommand();
@@ -259,11 +260,13 @@ public static class ContainerCommands
                 Env = [.. (parse.GetValue(env) ?? []).Select(e => EnvironmentSpec.Parse(e, Environment.GetEnvironmentVariable)).OfType<string>()],
                 WorkingDir = parse.GetValue(workdir),
                 User = parse.GetValue(user),
+                Tty = parse.GetValue(tty),
             };
             using var client = Cli.Client(parse);
             await using var stdout = Console.OpenStandardOutput();
             await using var stderr = Console.OpenStandardError();
             var stdin = parse.GetValue(interactive) ? Console.OpenStandardInput() : null;
+            using var terminal = request.Tty && stdin is not null ? RawTerminal.Enter() : null;
             return await client.Containers.ExecAsync(parse.GetValue(container)!, request, stdout, stderr, stdin, ct);
         });
         return command;

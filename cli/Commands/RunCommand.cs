@@ -32,13 +32,14 @@ public static class RunCommand
         var label = new Option<string[]>("--label", "-l") { Description = "Set a label (KEY=value)" };
         var entrypoint = new Option<string?>("--entrypoint") { Description = "Override the image's entrypoint" };
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep stdin open and pass it to the container" };
+        var tty = new Option<bool>("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
         var network = new Option<string?>("--network", "--net") { Description = "Connect the container to a network: bridge (default), none, host or a network's name" };
         var alias = new Option<string[]>("--network-alias") { Description = "Another name the container answers to in DNS on its (user-defined) network" };
         var publish = new Option<string[]>("--publish", "-p") { Description = "Publish a container port on the host (HOSTPORT:CONTAINERPORT[/tcp|udp])" };
         var pull = new Option<string?>("--pull") { Description = "Pull the image before running: missing (default), always or never" };
         var image = new Argument<string>("image") { Description = "Image to run" };
         var command = Cli.Verb("run", "Create and run a new container from an image (arguments after IMAGE are its command)",
-            detach, rm, name, env, workdir, user, volume, mount, memory, cpus, runtime, hostname, label, entrypoint, interactive, network, alias, publish, pull, image);
+            detach, rm, name, env, workdir, user, volume, mount, memory, cpus, runtime, hostname, label, entrypoint, interactive, tty, network, alias, publish, pull, image);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -56,6 +57,7 @@ public static class RunCommand
                 Hostname = parse.GetValue(hostname),
                 Labels = EnvironmentSpec.Labels(parse.GetValue(label) ?? []),
                 OpenStdin = parse.GetValue(interactive),
+                Tty = parse.GetValue(tty),
                 AttachStdin = parse.GetValue(interactive) && attach,
                 StdinOnce = parse.GetValue(interactive) && attach,
                 AttachStdout = attach,
@@ -120,6 +122,7 @@ public static class RunCommand
             await using var stdout = Console.OpenStandardOutput();
             await using var stderr = Console.OpenStandardError();
             var stdin = request.AttachStdin ? Console.OpenStandardInput() : null;
+            using var terminal = request.Tty && stdin is not null ? RawTerminal.Enter() : null;
             return await client.Containers.StartAttachedAsync(id, parse.GetValue(rm), request.Tty, stdout, stderr, stdin, ct);
         });
         return command;
