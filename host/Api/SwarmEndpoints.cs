@@ -179,7 +179,8 @@ public static class SwarmEndpoints
 
     /// <summary>
     /// A member renews its certificate: it proves who it is with the certificate it has (checked against the CA when
-    /// the TLS connection was made), and gets one for the same node id with the role the swarm now gives it.
+    /// the TLS connection was made), and gets one for the same node id with the role the swarm now gives it (and, if
+    /// that is manager, the CA key).
     /// </summary>
     private static async Task<IResult> RenewAsync(SwarmRenewRequest body, HttpContext context, SwarmContext swarm)
     {
@@ -208,7 +209,11 @@ public static class SwarmEndpoints
 
         var expiry = (await swarm.Grains.GetGrain<ISwarmGrain>("swarm").GetAsync())?.NodeCertExpiry ?? SwarmInfo.DefaultNodeCertExpiry;
         var certificate = certificates.Sign(body.Csr, member.Record.Id, member.Record.Role, config.ClusterId, expiry);
-        return Results.Json(new SwarmRenewResponse { Certificate = certificate.ExportCertificatePem() }, FlotillaJsonContext.Default.SwarmRenewResponse);
+        return Results.Json(new SwarmRenewResponse
+        {
+            Certificate = certificate.ExportCertificatePem(),
+            CaKey = member.Record.Role == NodeRole.Manager ? certificates.CaKeyPem() : null,
+        }, FlotillaJsonContext.Default.SwarmRenewResponse);
     }
 
     /// <summary>

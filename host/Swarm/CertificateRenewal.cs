@@ -1,17 +1,24 @@
+using System.Security.Cryptography.X509Certificates;
+using Flotilla.Client.Models;
 using Flotilla.Grains.Swarm;
 
 namespace Flotilla.Host.Swarm;
 
 /// <summary>
-/// Renews this node's certificate before it expires, without a restart: at a random point between 50% and 80% of its
-/// life (swarmkit's window, so nodes that joined together do not all ask at once), from a manager over mutual TLS, or
-/// by signing it itself when this node holds the CA key. New connections use the new certificate; open ones go on.
+/// Renews this node's certificate without a restart: at a random point between 50% and 80% of its life (swarmkit's
+/// window, so nodes that joined together do not all ask at once), and soon after the swarm changes the node's role
+/// (its certificate names the role; a promoted node gets the CA key, a demoted one drops it). A manager that holds
+/// the CA key signs its own; other nodes ask a ready manager over mutual TLS. New connections use the new
+/// certificate; open ones go on.
 /// </summary>
 public sealed class CertificateRenewal(SwarmContext swarm, SwarmCertificates certificates, ILogger<CertificateRenewal> logger) : BackgroundService
 {
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(3);
+    /// <summary>How often the node compares the role its certificate names with the swarm's.</summary>
+    private static readonly TimeSpan RoleCheckInterval = TimeSpan.FromSeconds(5);
 
     private readonly double _lifeFraction = 0.5 + (Random.Shared.NextDouble() * 0.3);
+
+    private INodeRegistryGrain Registry => swarm.Grains.GetGrain<INodeRegistryGrain>("nodes");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -19,17 +26,19 @@ public sealed class CertificateRenewal(SwarmContext swarm, SwarmCertificates cer
         {
             var current = certificates.Current;
             var due = current.NotBefore.ToUniversalTime() + ((current.NotAfter - current.NotBefore) * _lifeFraction);
-            var wait = due - DateTime.UtcNow;
             try
             {
-                if (wait > TimeSpan.Zero)
+                var wait = due - DateTime.UtcNow;
+                await Task.Delay(wait < RoleCheckInterval ? (wait > TimeSpan.Zero ? wait : TimeSpan.Zero) : RoleCheckInterval, stoppingToken);
+                string? why = DateTime.UtcNow >= due ? "it is past its renewal time" : await RoleChangedAsync(current);
+                if (why is null)
                 {
-                    await Task.Delay(wait < TimeSpan.FromHours(1) ? wait : TimeSpan.FromHours(1), stoppingToken);
                     continue;
                 }
 
                 await RenewAsync(stoppingToken);
-                logger.LogInformation("Renewed this node's swarm certificate; it is valid until {NotAfter:u}", certificates.Current.NotAfter.ToUniversalTime());
+                logger.LogInformation("Renewed this node's swarm certificate ({Why}); it is valid until {NotAfter:u}, as {Subject}",
+                    why, certificates.Current.NotAfter.ToUniversalTime(), certificates.Current.Subject);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -39,25 +48,42 @@ public sealed class CertificateRenewal(SwarmContext swarm, SwarmCertificates cer
             {
                 logger.LogWarning("Could not renew this node's swarm certificate (valid until {NotAfter:u}): {Message}; retrying",
                     current.NotAfter.ToUniversalTime(), e.Message);
-                await Task.Delay(RetryDelay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(RoleCheckInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
+    }
+
+    /// <summary>Why the certificate must change now that the swarm gives this node another role; null while it matches (or the swarm can't say yet).</summary>
+    private async Task<string?> RoleChangedAsync(X509Certificate2 current)
+    {
+        NodeRole role;
+        try
+        {
+            role = (await Registry.GetAsync(swarm.NodeName)).Record.Role;
+        }
+        catch (Exception e)
+        {
+            // The silo is still starting, or the database is away: the next check asks again.
+            logger.LogDebug("Could not read this node's role: {Message}", e.Message);
+            return null;
+        }
+
+        return role != ClusterCa.Identity(current).Role ? $"the node is now a {role.ToString().ToLowerInvariant()}" : null;
     }
 
     private async Task RenewAsync(CancellationToken ct)
     {
         var config = swarm.Config!;
         var (key, csr) = ClusterCa.NewRequest();
-        var registry = swarm.Grains.GetGrain<INodeRegistryGrain>("nodes");
         if (certificates.CanSign)
         {
-            var self = (await registry.GetAsync(swarm.NodeName)).Record;
+            var self = (await Registry.GetAsync(swarm.NodeName)).Record;
             var expiry = (await swarm.Grains.GetGrain<ISwarmGrain>("swarm").GetAsync())?.NodeCertExpiry ?? SwarmInfo.DefaultNodeCertExpiry;
             certificates.Replace(certificates.Sign(csr, self.Id, self.Role, config.ClusterId, expiry), key);
             return;
         }
 
-        var managers = (await registry.ListAsync()).Where(n => n.Record.Role == NodeRole.Manager && n.Ready && n.Name != swarm.NodeName)
+        var managers = (await Registry.ListAsync()).Where(n => n.Record.Role == NodeRole.Manager && n.Ready && n.Name != swarm.NodeName)
             .Select(n => $"{n.Record.Description.Address}:{n.Record.Description.SwarmPort}").ToList();
         var failures = new List<string>();
         foreach (var manager in managers)
@@ -65,16 +91,16 @@ public sealed class CertificateRenewal(SwarmContext swarm, SwarmCertificates cer
             try
             {
                 using var http = SwarmPortClient.Create(certificates.Ca, certificates.Current);
-                using var answer = await http.PostAsJsonAsync($"https://{manager}{Api.SwarmEndpoints.RenewPath}", new Client.Models.SwarmRenewRequest { Csr = csr },
-                    Client.Models.FlotillaJsonContext.Default.SwarmRenewRequest, ct);
+                using var answer = await http.PostAsJsonAsync($"https://{manager}{Api.SwarmEndpoints.RenewPath}", new SwarmRenewRequest { Csr = csr },
+                    FlotillaJsonContext.Default.SwarmRenewRequest, ct);
                 if (!answer.IsSuccessStatusCode)
                 {
                     failures.Add($"{manager}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(ct)}");
                     continue;
                 }
 
-                var renewed = await answer.Content.ReadFromJsonAsync(Client.Models.FlotillaJsonContext.Default.SwarmRenewResponse, ct);
-                certificates.Replace(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(renewed!.Certificate), key);
+                var renewed = (await answer.Content.ReadFromJsonAsync(FlotillaJsonContext.Default.SwarmRenewResponse, ct))!;
+                certificates.Replace(X509Certificate2.CreateFromPem(renewed.Certificate), key, renewed.CaKey);
                 return;
             }
             catch (HttpRequestException e)
@@ -83,6 +109,6 @@ public sealed class CertificateRenewal(SwarmContext swarm, SwarmCertificates cer
             }
         }
 
-        throw new InvalidOperationException(managers.Count == 0 ? "no manager is ready" : string.Join("; ", failures));
+        throw new InvalidOperationException(managers.Count == 0 ? "no other manager is ready" : string.Join("; ", failures));
     }
 }

@@ -20,7 +20,7 @@ public sealed class SwarmCertificates
     private const string NodeFile = "node.pem";
 
     private readonly string _directory;
-    private readonly ECDsa? _caKey;
+    private volatile ECDsa? _caKey;
     private volatile X509Certificate2 _node;
 
     private SwarmCertificates(string directory, X509Certificate2 ca, ECDsa? caKey, X509Certificate2 node)
@@ -92,16 +92,32 @@ public sealed class SwarmCertificates
         }
     }
 
-    /// <summary>Keeps a renewed certificate: on disk first (a restart reuses it), then for new connections.</summary>
-    public void Replace(X509Certificate2 certificate, ECDsa key)
+    /// <summary>
+    /// Keeps a renewed certificate: on disk first (a restart reuses it), then for new connections. A node that is now a
+    /// manager keeps the CA key it was sent (<paramref name="caKeyPem"/>); one that is now a worker drops it.
+    /// </summary>
+    public void Replace(X509Certificate2 certificate, ECDsa key, string? caKeyPem = null)
     {
         if (!IsClusterCertificate(certificate))
         {
             throw new InvalidOperationException($"The renewed certificate (subject {certificate.Subject}) was not issued by this swarm's CA or is not valid now.");
         }
 
+        var withKey = certificate.CopyWithPrivateKey(key);
         WritePrivate(Path.Combine(_directory, NodeFile), NodePem(certificate, key));
-        _node = certificate.CopyWithPrivateKey(key);
+        _node = withKey;
+        if (ClusterCa.Identity(certificate).Role == NodeRole.Worker)
+        {
+            File.Delete(Path.Combine(_directory, CaKeyFile));
+            _caKey = null;
+        }
+        else if (caKeyPem is not null && _caKey is null)
+        {
+            var caKey = ECDsa.Create();
+            caKey.ImportFromPem(caKeyPem);
+            WritePrivate(Path.Combine(_directory, CaKeyFile), caKeyPem);
+            _caKey = caKey;
+        }
     }
 
     /// <summary>A certificate a peer presents: signed by this swarm's CA and valid now. Nothing else is accepted.</summary>

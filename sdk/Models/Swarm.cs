@@ -118,4 +118,6 @@ public sealed class SwarmRenewRequest
 public sealed class SwarmRenewResponse
 {
     public string Certificate { get; set; } = "";
+    /// <summary>The CA's key (PEM), for a node that the swarm now makes a manager.</summary>
+    public string? CaKey { get; set; }
 }

@@ -118,7 +118,9 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
     public async Task ANodesCertificateIsRenewedBeforeItExpiresAndTheNodeStaysInTheSwarm()
     {
         var node = cluster.Nodes[2];
-        var file = Path.Combine(node.DataRoot, "swarm-tls", "node.pem");
+        var tooShort = await cluster.Manager.CliAsync("swarm", "update", "--cert-expiry", "5s");
+        Assert.NotEqual(0, tooShort.ExitCode);
+        Assert.Contains("at least 10 seconds", tooShort.Stderr);
         var set = await cluster.Manager.CliAsync("swarm", "update", "--cert-expiry", "20s");
         Assert.True(set.ExitCode == 0, set.ToString());
         try
@@ -128,12 +130,12 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
             var token = (await cluster.Manager.CliAsync("swarm", "join-token", "-q", "worker")).Stdout.Trim();
             var joined = await node.CliAsync("swarm", "join", "--token", token, cluster.ManagerAddress);
             Assert.True(joined.ExitCode == 0, joined + await node.ReadLogAsync());
-            var first = Certificate(file);
+            var first = NodeCertificate(node);
             Assert.InRange(first.NotAfter - DateTime.Now, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(21));
 
             // Before it expires the node has a new one, and after the first has expired it is still in the swarm,
             // its silo serving new connections with the renewed certificate.
-            await WaitAsync(async () => { await Task.CompletedTask; return Certificate(file).SerialNumber != first.SerialNumber; }, "the node to renew its certificate");
+            await WaitAsync(() => Task.FromResult(NodeCertificate(node).SerialNumber != first.SerialNumber), "the node to renew its certificate");
             Assert.True(DateTime.Now < first.NotAfter, "renewed only after expiry");
             while (DateTime.Now < first.NotAfter.AddSeconds(2))
             {
@@ -153,10 +155,8 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         }
 
         // Back to the default: the node's next renewal gives it a long-lived certificate again.
-        await WaitAsync(async () => { await Task.CompletedTask; return Certificate(file).NotAfter > DateTime.Now.AddDays(1); }, "the node to renew with the default validity");
+        await WaitAsync(() => Task.FromResult(NodeCertificate(node).NotAfter > DateTime.Now.AddDays(1)), "the node to renew with the default validity");
         await cluster.WaitSteadyAsync();
-
-        static X509Certificate2 Certificate(string path) => X509Certificate2.CreateFromPem(File.ReadAllText(path));
     }
 
     [Fact]
@@ -301,6 +301,10 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
             await WaitAsync(async () => (await second.CliAsync("service", "ls")).ExitCode == 0, "the promoted node to manage the swarm");
             using var client = cluster.Client(1);
             Assert.Equal(2, (await client.Nodes.ListAsync()).Count(n => n.Spec.Role == "manager"));
+
+            // Its certificate follows: renewed as a manager's, with the CA key that lets it sign.
+            await WaitAsync(() => Task.FromResult(NodeCertificate(second).Subject.Contains("OU=swarm-manager")
+                && File.Exists(Path.Combine(second.DataRoot, "swarm-tls", "ca-key.pem"))), "the promoted node's certificate to name it a manager");
         }
         finally
         {
@@ -309,6 +313,8 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         }
 
         await WaitAsync(async () => (await second.CliAsync("service", "ls")).Stderr.Contains("not a swarm manager"), "the demoted node to be refused");
+        await WaitAsync(() => Task.FromResult(NodeCertificate(second).Subject.Contains("OU=swarm-worker")
+            && !File.Exists(Path.Combine(second.DataRoot, "swarm-tls", "ca-key.pem"))), "the demoted node's certificate to name it a worker, without the CA key");
         var alone = await cluster.Manager.CliAsync("node", "demote", cluster.Manager.Name);
         Assert.NotEqual(0, alone.ExitCode);
         Assert.Contains("last manager", alone.Stderr);
@@ -614,6 +620,9 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
             await cluster.Manager.CliAsync("service", "rm", "steady", "during-outage");
         }
     }
+
+    private static X509Certificate2 NodeCertificate(Daemon node) =>
+        X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(node.DataRoot, "swarm-tls", "node.pem")));
 
     private static async Task WaitAsync(Func<Task<bool>> condition, string what)
     {
