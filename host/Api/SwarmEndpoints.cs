@@ -112,8 +112,17 @@ public static class SwarmEndpoints
             admitted = (await answer.Content.ReadFromJsonAsync(FlotillaJsonContext.Default.SwarmAdmitResponse))!;
         }
 
-        var certificate = X509Certificate2.CreateFromPem(admitted.Certificate ?? "");
-        if (!ClusterCa.Issued(ca, certificate) || !certificate.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo()))
+        X509Certificate2? certificate = null;
+        try
+        {
+            certificate = X509Certificate2.CreateFromPem(admitted.Certificate ?? "");
+        }
+        catch (CryptographicException)
+        {
+            // Refused just below, as any certificate that is not this node's.
+        }
+
+        if (certificate is null || !ClusterCa.Issued(ca, certificate) || !certificate.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo()))
         {
             throw FlotillaException.Unavailable($"The manager at {target} answered with a certificate that its CA did not issue for this node's key; this node stays out of the swarm. Try again, or check the manager.");
         }
