@@ -7,6 +7,7 @@ using Flotilla.Host.Plugins;
 using Flotilla.Host.Swarm;
 using Flotilla.Plugins;
 using Orleans.Configuration;
+using Orleans.Serialization;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -95,6 +96,7 @@ public static class Daemon
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeStartup>();
         services.AddSingleton<IImageSource, RegistryImageSource>();
         services.AddSingleton<TaskAgent>();
+        services.AddSingleton<OverlaySync>();
         services.AddSingleton(sp => new SwarmContext(swarm, sp.GetRequiredService<IGrainFactory>(), node, options.SwarmPort, certificates));
         services.AddSingleton<DaemonRestart>();
         if (swarm is not null)
@@ -131,6 +133,9 @@ public static class Daemon
             }
 
             silo.Services.AddPlacementDirector<NodePlacementStrategy, NodePlacementDirector>();
+            // The plugin contracts know nothing of Orleans: those that travel between silos (a node's overlay plan)
+            // go as JSON.
+            silo.Services.AddSerializer(s => s.AddJsonSerializer(isSupported: type => type.Namespace == typeof(Flotilla.Plugins.OverlayPlan).Namespace));
         });
 
         PrepareSocket(options.Socket);

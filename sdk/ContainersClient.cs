@@ -192,5 +192,24 @@ public sealed class ContainersClient
         return result.StatusCode;
     }
 
+    /// <summary>
+    /// `docker attach`: streams a running container's output from now on (and <paramref name="stdin"/> in, which
+    /// needs OpenStdin) until it ends, and returns its exit code. Detaching (cancelling) leaves it running.
+    /// </summary>
+    public async Task<int> AttachToEndAsync(string id, bool tty, Stream stdout, Stream stderr, Stream? stdin = null, CancellationToken ct = default)
+    {
+        await using var connection = await AttachAsync(id, stdin is not null, tty, ct);
+        if (stdin is not null)
+        {
+            _ = connection.CopyInputFromAsync(stdin, ct);
+        }
+
+        await connection.CopyOutputToAsync(stdout, stderr, ct);
+        var result = await WaitAsync(id, "not-running", ct);
+        return result.Error?.Message is { Length: > 0 } error
+            ? throw new FlotillaApiException(System.Net.HttpStatusCode.InternalServerError, error)
+            : result.StatusCode;
+    }
+
     private static string Escape(string id) => Uri.EscapeDataString(id);
 }

@@ -22,7 +22,7 @@ public sealed class FlotillaClient : IDisposable
         Swarm = new SwarmClient(_transport);
         Nodes = new NodesClient(_transport);
         Services = new ServicesClient(_transport);
-        Stacks = new StacksClient(Services);
+        Stacks = new StacksClient(Services, Networks);
     }
 
     public SystemClient System { get; }

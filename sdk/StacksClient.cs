@@ -12,8 +12,13 @@ public sealed class StacksClient
     public const string NamespaceLabel = "com.docker.stack.namespace";
 
     private readonly ServicesClient _services;
+    private readonly NetworksClient _networks;
 
-    internal StacksClient(ServicesClient services) => _services = services;
+    internal StacksClient(ServicesClient services, NetworksClient networks)
+    {
+        _services = services;
+        _networks = networks;
+    }
 
     /// <summary>Reads a .dab; says which field is wrong or missing.</summary>
     public static Bundle ParseBundle(string json, string source)
@@ -49,16 +54,25 @@ public sealed class StacksClient
         return bundle;
     }
 
-    /// <summary>Creates the stack's services, or updates those that exist. Returns warnings for what was not applied.</summary>
+    /// <summary>
+    /// Creates the stack's services (or updates those that exist) as docker's bundle deploy does: each on the stack's
+    /// overlay networks "STACK-NETWORK" (made as needed; "STACK-default" when the bundle names none; docker joins with "_", which is not in a DNS label), each bundle port
+    /// published on a port the swarm picks. Returns warnings for what was not applied.
+    /// </summary>
     public async Task<List<string>> DeployAsync(string stack, Bundle bundle, CancellationToken ct = default)
     {
         var warnings = new List<string>();
         var existing = (await ServicesAsync(stack, ct)).ToDictionary(s => s.Spec.Name);
+        var networks = (await _networks.ListAsync(ct)).Select(n => n.Name).ToHashSet();
         foreach (var (name, b) in bundle.Services.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            if (b.Ports is { Count: > 0 } || b.Networks is { Count: > 0 })
+            var attached = (b.Networks is { Count: > 0 } named ? named : ["default"]).Select(n => $"{stack}-{n}").ToList();
+            foreach (var network in attached.Where(networks.Add))
             {
-                warnings.Add($"service {name}: Ports and Networks are not applied (overlay networking and the routing mesh are not available yet).");
+                await _networks.CreateAsync(new NetworkCreateRequest
+                {
+                    Name = network, Driver = "overlay", Labels = new Dictionary<string, string> { [NamespaceLabel] = stack },
+                }, ct);
             }
 
             var spec = new ServiceSpec
@@ -77,6 +91,12 @@ public sealed class StacksClient
                 User = b.User,
                 Labels = new Dictionary<string, string> { [NamespaceLabel] = stack },
             };
+            spec.TaskTemplate.Networks = [.. attached.Select(n => new NetworkAttachmentConfig { Target = n })];
+            if (b.Ports is { Count: > 0 } ports)
+            {
+                spec.EndpointSpec = new EndpointSpec { Ports = [.. ports.Select(p => new PortConfig { Protocol = p.Protocol, TargetPort = p.Port })] };
+            }
+
             if (existing.TryGetValue(spec.Name, out var current))
             {
                 spec.Mode = current.Spec.Mode;
@@ -122,6 +142,12 @@ public sealed class StacksClient
             await _services.RemoveAsync(service.ID, ct);
         }
 
-        return services.Count > 0;
+        var networks = (await _networks.ListAsync(ct)).Where(n => n.Labels.GetValueOrDefault(NamespaceLabel) == stack).ToList();
+        foreach (var network in networks)
+        {
+            await _networks.RemoveAsync(network.Id, ct);
+        }
+
+        return services.Count > 0 || networks.Count > 0;
     }
 }

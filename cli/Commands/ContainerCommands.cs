@@ -16,7 +16,7 @@ public static class ContainerCommands
     public static readonly HashSet<string> ExecValuedOptions = ["-e", "--env", "-w", "--workdir", "-u", "--user", "-H", "--host"];
 
     public static IEnumerable<Command> Create(Func<string[]> execCommand) =>
-        [Ps(), Logs(), Start(), Stop(), Restart(), Kill(), Rm(), Inspect(), Wait(), Exec(execCommand)];
+        [Ps(), Logs(), Start(), Attach(), Stop(), Restart(), Kill(), Rm(), Inspect(), Wait(), Exec(execCommand)];
 
     private static Command Ps()
     {
@@ -115,6 +115,30 @@ public static class ContainerCommands
             await using var stderr = Console.OpenStandardError();
             var stdin = parse.GetValue(interactive) && container.Config.OpenStdin ? Console.OpenStandardInput() : null;
             return await client.Containers.StartAttachedAsync(container.Id, container.HostConfig.AutoRemove, container.Config.Tty, stdout, stderr, stdin, ct);
+        });
+        return command;
+    }
+
+    private static Command Attach()
+    {
+        var noStdin = new Option<bool>("--no-stdin") { Description = "Do not attach STDIN" };
+        var target = new Argument<string>("container");
+        var command = Cli.Verb("attach", "Attach local standard input, output, and error streams to a running container", noStdin, target);
+        command.SetAction(async (parse, ct) =>
+        {
+            using var client = Cli.Client(parse);
+            var container = await client.Containers.InspectAsync(parse.GetValue(target)!, ct);
+            if (!container.State.Running)
+            {
+                Console.Error.WriteLine("flotilla: You cannot attach to a stopped container, start it first");
+                return 1;
+            }
+
+            using var signals = new SignalProxy(client, container.Id);
+            await using var stdout = Console.OpenStandardOutput();
+            await using var stderr = Console.OpenStandardError();
+            var stdin = !parse.GetValue(noStdin) && container.Config.OpenStdin ? Console.OpenStandardInput() : null;
+            return await client.Containers.AttachToEndAsync(container.Id, container.Config.Tty, stdout, stderr, stdin, ct);
         });
         return command;
     }

@@ -22,12 +22,13 @@ public static class NetworkCommands
 
     private static Command CreateNetwork()
     {
-        var driver = new Option<string?>("--driver", "-d") { Description = "Network driver (default bridge)" };
+        var driver = new Option<string?>("--driver", "-d") { Description = "Network driver: bridge (default) or overlay (the swarm's, across nodes)" };
         var subnet = new Option<string?>("--subnet") { Description = "Subnet in CIDR form (e.g. 10.10.0.0/24); a free one is picked if unset" };
         var gateway = new Option<string?>("--gateway") { Description = "Gateway address in the subnet (default: its first address)" };
         var label = new Option<string[]>("--label") { Description = "Set a label (KEY=value)" };
+        var attachable = new Option<bool>("--attachable") { Description = "Enable manual container attachment (overlay networks)" };
         var name = new Argument<string>("name");
-        var command = Cli.Verb("create", "Create a network", driver, subnet, gateway, label, name);
+        var command = Cli.Verb("create", "Create a network", driver, subnet, gateway, label, attachable, name);
         command.SetAction(async (parse, ct) =>
         {
             using var client = Cli.Client(parse);
@@ -39,6 +40,7 @@ public static class NetworkCommands
                     ? null
                     : new Ipam { Config = [new IpamConfig { Subnet = parse.GetValue(subnet), Gateway = parse.GetValue(gateway) }] },
                 Labels = Parsing.EnvironmentSpec.Labels(parse.GetValue(label) ?? []),
+                Attachable = parse.GetValue(attachable),
             }, ct);
             Console.WriteLine(created.Id);
             return 0;

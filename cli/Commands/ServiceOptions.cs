@@ -30,10 +30,12 @@ public sealed class ServiceOptions
     private readonly Option<string[]> _label = new("--label") { Description = "Service labels" };
     private readonly Option<string?> _stopGrace = new("--stop-grace-period") { Description = "Time to wait before force killing a container" };
     private readonly Option<string?> _entrypoint = new("--entrypoint") { Description = "Overwrite the default ENTRYPOINT of the image" };
+    private readonly Option<string[]> _network = new("--network") { Description = "Network attachments (overlay networks)" };
+    private readonly Option<string[]> _publish = new("--publish", "-p") { Description = "Publish a port as a node port ([PUBLISHED:]TARGET[/PROTOCOL] or published=…,target=…[,protocol=…][,mode=ingress|host]); no published port: one of 30000-32767" };
 
     public Option[] All => [Name, Replicas, Mode, _constraint, _reserveCpu, _reserveMemory, _limitCpu, _limitMemory, _restartCondition,
         _restartDelay, _restartMaxAttempts, _updateParallelism, _updateDelay, _updateFailureAction, _updateMonitor, _env, _mount, _runtime,
-        _workdir, _user, _label, _stopGrace, _entrypoint];
+        _workdir, _user, _label, _stopGrace, _entrypoint, _network, _publish];
 
     /// <summary>Applies the flags that were given; the rest of <paramref name="spec"/> stays as it is.</summary>
     public void Apply(ParseResult parse, ServiceSpec spec)
@@ -94,6 +96,17 @@ public sealed class ServiceOptions
             c.Mounts = [.. c.Mounts ?? [], .. mounts.Select(ParseMount)];
         }
 
+        if (parse.GetValue(_network) is { Length: > 0 } networks)
+        {
+            task.Networks = [.. task.Networks ?? [], .. networks.Select(n => new NetworkAttachmentConfig { Target = n })];
+        }
+
+        if (parse.GetValue(_publish) is { Length: > 0 } published)
+        {
+            spec.EndpointSpec ??= new EndpointSpec();
+            spec.EndpointSpec.Ports = [.. spec.EndpointSpec.Ports, .. published.Select(ParsePort)];
+        }
+
         Set(_runtime, v => task.Runtime = v);
         Set(_workdir, v => c.Dir = v);
         Set(_user, v => c.User = v);
@@ -111,6 +124,46 @@ public sealed class ServiceOptions
                 apply(value);
             }
         }
+    }
+
+    /// <summary>docker's --publish: "8080:80[/udp]", or the long form "published=8080,target=80[,protocol=udp][,mode=host]".</summary>
+    public static PortConfig ParsePort(string text)
+    {
+        var port = new PortConfig();
+        var bad = new FormatException($"invalid argument \"{text}\" for \"--publish\" flag: give PUBLISHED:TARGET[/tcp|udp] or published=…,target=…[,protocol=tcp|udp][,mode=ingress|host]");
+        if (text.Contains('='))
+        {
+            foreach (var field in text.Split(','))
+            {
+                var kv = field.Split('=', 2);
+                var value = kv.Length == 2 ? kv[1] : throw bad;
+                switch (kv[0])
+                {
+                    case "published": port.PublishedPort = int.TryParse(value, out var p) ? p : throw bad; break;
+                    case "target": port.TargetPort = int.TryParse(value, out var t) ? t : throw bad; break;
+                    case "protocol": port.Protocol = value; break;
+                    case "mode": port.PublishMode = value; break;
+                    default: throw bad;
+                }
+            }
+        }
+        else
+        {
+            // "80" alone: the swarm picks the published port.
+            var protocol = text.Split('/');
+            var ports = protocol[0].Split(':');
+            var published = 0;
+            if (protocol.Length > 2 || ports.Length > 2 || (ports.Length == 2 && !int.TryParse(ports[0], out published)) || !int.TryParse(ports[^1], out var target))
+            {
+                throw bad;
+            }
+
+            (port.PublishedPort, port.TargetPort, port.Protocol) = (published, target, protocol.Length == 2 ? protocol[1] : "tcp");
+        }
+
+        return port.Protocol is "tcp" or "udp" && port.PublishMode is "ingress" or "host" && port.TargetPort is > 0 and < 65536 && port.PublishedPort is >= 0 and < 65536
+            ? port
+            : throw bad;
     }
 
     /// <summary>docker's --mount: comma-separated key=value pairs.</summary>

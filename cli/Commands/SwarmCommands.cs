@@ -13,7 +13,7 @@ public static class SwarmCommands
         "--name", "--replicas", "--mode", "--constraint", "--reserve-cpu", "--reserve-memory", "--limit-cpu", "--limit-memory",
         "--restart-condition", "--restart-delay", "--restart-max-attempts", "--update-parallelism", "--update-delay",
         "--update-failure-action", "--update-monitor", "-e", "--env", "--mount", "--runtime", "-w", "--workdir", "-u", "--user",
-        "--label", "--stop-grace-period", "--entrypoint", "-H", "--host",
+        "--label", "--stop-grace-period", "--entrypoint", "--network", "-p", "--publish", "-H", "--host",
     };
 
     public static IEnumerable<Command> Create(Func<string[]> containerCommand)

@@ -28,6 +28,8 @@ public sealed record ContainerCreateArgs
     [Id(18)] public PublishedPort[] Ports { get; init; } = [];
     /// <summary>docker's --network-alias: more names for the container in DNS on its network.</summary>
     [Id(19)] public string[] NetworkAliases { get; init; } = [];
+    /// <summary>A task's addresses on overlay networks, which the swarm gave it; the container joins those networks.</summary>
+    [Id(20)] public Networks.NetworkAttachment[] Attachments { get; init; } = [];
 }
 
 /// <summary>"-p HOSTPORT:CONTAINERPORT/PROTOCOL".</summary>

@@ -18,6 +18,7 @@ public sealed class ContainerGrain(
     ContainerEvents events,
     ContainerStreamHub streams,
     ExitWatcher exits,
+    OverlaySync overlays,
     ILogger<ContainerGrain> logger) : Grain, IContainerGrain
 {
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
@@ -103,8 +104,17 @@ public sealed class ContainerGrain(
         try
         {
             Directory.CreateDirectory(record.ScratchDirectory);
+            var attachments = args.Attachments;
+            if (attachments.Length == 0 && await overlays.AttachStandaloneAsync(Id, record.Name, args.NetworkAliases, record.NetworkMode) is { } standalone)
+            {
+                attachments = standalone;
+                record = record with { HoldsSwarmAddresses = true };
+                state.State = record; // so that an undo gives the addresses back
+            }
+
             var (network, endpoints) = await ContainerNetworking.WireAsync(
-                plugins.HasNetworkDriver ? plugins.NetworkDriver : null, Id, record.Name, record.NetworkMode, record.Ports, args.NetworkAliases);
+                plugins.HasNetworkDriver ? plugins.NetworkDriver : null, Id, record.Name, record.NetworkMode, record.Ports,
+                attachments.Length > 0 ? [] : args.NetworkAliases, attachments);
             record = record with { Endpoints = endpoints };
             trace.Step("network");
             await runtime.CreateAsync(ToSpec(record, image.LayerDirectories) with { Network = network }, CancellationToken.None);
@@ -118,6 +128,7 @@ public sealed class ContainerGrain(
         {
             logger.LogWarning(e, "Creating container {ContainerId} failed; undoing", Id);
             await UndoCreateAsync(runtime);
+            state.State = new ContainerRecord();
             throw e is PluginException p ? p.ToFlotilla() : e;
         }
 
@@ -422,8 +433,25 @@ public sealed class ContainerGrain(
             throw FlotillaException.Conflict($"container {Record.Name} uses --network {Record.NetworkMode}: it cannot be connected to other networks");
         }
 
-        var endpoint = await CallAsync(plugins.NetworkDriver.ConnectAsync(network, Id, Record.Name, aliases, CancellationToken.None));
-        state.State = Record with { Endpoints = [.. Record.Endpoints, ContainerNetworking.ToEndpoint(endpoint)] };
+        // On one of the swarm's attachable overlay networks, the address is the swarm's.
+        var attachment = (await overlays.AttachStandaloneAsync(Id, Record.Name, aliases, network))?.Single();
+        EndpointInfo endpoint;
+        try
+        {
+            endpoint = await CallAsync(plugins.NetworkDriver.ConnectAsync(attachment?.NetworkId ?? network, Id, Record.Name,
+                attachment?.Aliases ?? aliases, attachment?.Address.Split('/')[0], CancellationToken.None));
+        }
+        catch when (attachment is not null)
+        {
+            await overlays.ReleaseStandaloneAsync(Id, attachment.NetworkId);
+            throw;
+        }
+
+        state.State = Record with
+        {
+            Endpoints = [.. Record.Endpoints, ContainerNetworking.ToEndpoint(endpoint)],
+            HoldsSwarmAddresses = Record.HoldsSwarmAddresses || attachment is not null,
+        };
         await state.WriteStateAsync();
         return Record;
     }
@@ -436,8 +464,14 @@ public sealed class ContainerGrain(
             throw FlotillaException.Conflict($"container {Record.Name} uses --network {Record.NetworkMode}: it is connected to no network");
         }
 
+        var before = await CallAsync(plugins.NetworkDriver.EndpointsAsync(Id, CancellationToken.None));
         await Call(plugins.NetworkDriver.DisconnectAsync(network, Id, CancellationToken.None));
         var left = await CallAsync(plugins.NetworkDriver.EndpointsAsync(Id, CancellationToken.None));
+        if (Record.HoldsSwarmAddresses && before.FirstOrDefault(e => left.All(l => l.NetworkId != e.NetworkId)) is { } gone)
+        {
+            await overlays.ReleaseStandaloneAsync(Id, gone.NetworkId);
+        }
+
         state.State = Record with { Endpoints = [.. left.Select(ContainerNetworking.ToEndpoint)] };
         await state.WriteStateAsync();
         return Record;
@@ -449,6 +483,11 @@ public sealed class ContainerGrain(
         if (plugins.HasNetworkDriver)
         {
             await Call(plugins.NetworkDriver.RemoveNamespaceAsync(Id, CancellationToken.None));
+        }
+
+        if (Record.HoldsSwarmAddresses)
+        {
+            await overlays.ReleaseStandaloneAsync(Id, null);
         }
     }
 

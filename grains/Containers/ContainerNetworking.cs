@@ -1,3 +1,4 @@
+using Flotilla.Grains.Networks;
 using Flotilla.Plugins;
 
 namespace Flotilla.Grains.Containers;
@@ -12,11 +13,12 @@ public static class ContainerNetworking
 
     public static bool HasOwnNamespace(string mode) => mode is not ("none" or "host");
 
-    /// <summary>Creates the namespace, connects it to <paramref name="mode"/>'s network and publishes the ports.</summary>
+    /// <summary>Creates the namespace, connects it to <paramref name="mode"/>'s network (or to the overlay networks
+    /// of <paramref name="attachments"/>, with the swarm's addresses) and publishes the ports.</summary>
     public static async Task<(ContainerNetwork Network, ContainerEndpoint[] Endpoints)> WireAsync(
-        INetworkDriver? driver, string id, string name, string mode, PublishedPort[] ports, string[] aliases)
+        INetworkDriver? driver, string id, string name, string mode, PublishedPort[] ports, string[] aliases, NetworkAttachment[] attachments)
     {
-        if (aliases.Length > 0 && mode is DefaultNetwork or "none" or "host")
+        if (aliases.Length > 0 && attachments.Length == 0 && mode is DefaultNetwork or "none" or "host")
         {
             throw FlotillaException.Invalid($"--network-alias needs a user-defined network (network create), not --network {mode}: only those have DNS");
         }
@@ -34,14 +36,25 @@ public static class ContainerNetworking
         }
 
         var path = await driver.CreateNamespaceAsync(id, CancellationToken.None);
-        var endpoint = await driver.ConnectAsync(mode, id, name, aliases, CancellationToken.None);
+        var endpoints = new List<EndpointInfo>();
+        if (attachments.Length == 0)
+        {
+            endpoints.Add(await driver.ConnectAsync(mode, id, name, aliases, null, CancellationToken.None));
+        }
+
+        foreach (var attachment in attachments)
+        {
+            endpoints.Add(await driver.ConnectAsync(attachment.NetworkId, id, name, attachment.Aliases, attachment.Address.Split('/')[0], CancellationToken.None));
+        }
+
+        var endpoint = endpoints[0];
         if (ports.Length > 0)
         {
             await driver.PublishAsync(id, [.. ports.Select(p => new PortMapping(p.HostPort, p.ContainerPort, p.Protocol))], CancellationToken.None);
         }
 
         return (new ContainerNetwork(path, Nameservers: endpoint.Nameserver is { } dns ? [dns] : HostResolvers(), Address: endpoint.Address.Split('/')[0]),
-            [ToEndpoint(endpoint)]);
+            [.. endpoints.Select(ToEndpoint)]);
     }
 
     public static ContainerEndpoint ToEndpoint(EndpointInfo e) => new(e.NetworkId, e.NetworkName, e.Address, e.Gateway, e.MacAddress);

@@ -41,6 +41,8 @@ public sealed record ContainerRecord
     [Id(30)] public string NetworkMode { get; init; } = "none";
     [Id(31)] public PublishedPort[] Ports { get; init; } = [];
     [Id(32)] public ContainerEndpoint[] Endpoints { get; init; } = [];
+    /// <summary>A standalone container on an attachable overlay network: its swarm addresses go with it.</summary>
+    [Id(33)] public bool HoldsSwarmAddresses { get; init; }
 
     public bool Exists => Status is not ContainerLifecycle.Removed && Id.Length > 0;
 }

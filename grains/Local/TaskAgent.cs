@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Flotilla.Grains.Containers;
 using Flotilla.Grains.Placement;
+using Flotilla.Grains.Services;
 using Flotilla.Grains.Tasks;
 using Microsoft.Extensions.Logging;
 
@@ -26,10 +27,12 @@ public sealed class TaskAgent
 
     private readonly ImageLookup _images;
     private readonly IImageSource? _source;
+    private readonly OverlaySync _overlays;
 
-    public TaskAgent(IGrainFactory grains, NodeContext node, ContainerEvents events, ImageLookup images, ILogger<TaskAgent> logger,
+    public TaskAgent(IGrainFactory grains, NodeContext node, ContainerEvents events, ImageLookup images, OverlaySync overlays, ILogger<TaskAgent> logger,
         IImageSource? source = null)
     {
+        _overlays = overlays;
         _images = images;
         _source = source;
         _grains = grains;
@@ -98,6 +101,19 @@ public sealed class TaskAgent
             catch (Exception e)
             {
                 await grain.ReportAsync(new TaskReport(TaskState.Rejected, "rejected", Error: $"No such image: {task.Template.Image} (pulling it failed: {e.Message})"));
+                return;
+            }
+        }
+
+        if (task.Networks is { Length: > 0 })
+        {
+            try
+            {
+                await _overlays.SyncAsync(); // the networks of its addresses, on this node before the container joins them
+            }
+            catch (Exception e)
+            {
+                await grain.ReportAsync(new TaskReport(TaskState.Rejected, "rejected", Error: $"setting up its networks failed: {e.Message}"));
                 return;
             }
         }
@@ -189,6 +205,9 @@ public sealed class TaskAgent
             Labels = labels,
             Runtime = t.Runtime,
             Binds = t.Mounts,
+            Attachments = task.Networks ?? [],
+            NetworkMode = task.Networks is { Length: > 0 } networks ? networks[0].NetworkName : null,
+            Ports = [.. t.Ports.Where(p => p.Mode == PortConfig.Host).Select(p => new PublishedPort(p.PublishedPort, p.TargetPort, p.Protocol))],
             MemoryBytes = t.LimitMemoryBytes,
             NanoCpus = t.LimitNanoCpus,
         };

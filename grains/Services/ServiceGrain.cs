@@ -1,3 +1,4 @@
+using Flotilla.Grains.Networks;
 using Flotilla.Grains.Scheduling;
 using Flotilla.Grains.Swarm;
 using Flotilla.Grains.Tasks;
@@ -42,9 +43,19 @@ public sealed class ServiceGrain(
         }
 
         ServiceSpecRules.Validate(spec);
-        await GrainFactory.GetGrain<IServiceCatalogGrain>("services").AddAsync(new ServiceEntry(Id, spec.Name));
+        var endpoint = await AttachNetworksAsync(spec);
+        try
+        {
+            await GrainFactory.GetGrain<IServiceCatalogGrain>("services").AddAsync(new ServiceEntry(Id, spec.Name));
+        }
+        catch
+        {
+            await NetworkRegistry.DetachServiceAsync(Id);
+            throw;
+        }
+
         var now = DateTimeOffset.UtcNow;
-        state.State = new ServiceState { Spec = spec, Version = 1, CreatedAt = now, UpdatedAt = now };
+        state.State = new ServiceState { Spec = spec, Version = 1, CreatedAt = now, UpdatedAt = now, Endpoint = endpoint };
         await state.WriteStateAsync();
         // Reminders outlive the silo: after a restart of the whole cluster, services come back by themselves.
         await this.RegisterOrUpdateReminder("reconcile", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -72,6 +83,7 @@ public sealed class ServiceGrain(
         }
 
         var rollout = spec.Task != S.Spec.Task;
+        S.Endpoint = await AttachNetworksAsync(spec);
         S.PreviousSpec = S.Spec;
         S.Spec = spec;
         S.Version++;
@@ -116,6 +128,11 @@ public sealed class ServiceGrain(
         await Task.WhenAll(tasks.Select(id => TaskOf(id).DeleteAsync()));
         await GrainFactory.GetGrain<ISchedulerGrain>("scheduler").ReleaseAsync([.. tasks]);
         await GrainFactory.GetGrain<IServiceCatalogGrain>("services").RemoveAsync(Id);
+        if (S.Endpoint.VirtualIps.Length > 0 || S.Spec!.Task.Networked)
+        {
+            await NetworkRegistry.DetachServiceAsync(Id);
+        }
+
         if (await this.GetReminder("reconcile") is { } reminder)
         {
             await this.UnregisterReminder(reminder);
@@ -287,6 +304,7 @@ public sealed class ServiceGrain(
     private async Task StartRollbackAsync(string reason)
     {
         var previous = S.PreviousSpec!;
+        S.Endpoint = await AttachNetworksAsync(previous);
         S.PreviousSpec = S.Spec;
         S.Spec = previous;
         S.Version++;
@@ -317,8 +335,17 @@ public sealed class ServiceGrain(
         var nodes = await GrainFactory.GetGrain<INodeRegistryGrain>("nodes").ListAsync();
         var running = S.Tasks.Values.Count(t => t.State == TaskState.Running && t.DesiredState == TaskState.Running);
         return new ServiceView(Id, S.Spec!, S.PreviousSpec, S.Version, S.CreatedAt, S.UpdatedAt, S.Update, running,
-            ServicePlanner.Desired(S.Spec!, nodes));
+            ServicePlanner.Desired(S.Spec!, nodes), S.Endpoint);
     }
+
+    private INetworkRegistryGrain NetworkRegistry => GrainFactory.GetGrain<INetworkRegistryGrain>("networks");
+
+    /// <summary>The service's networks, virtual IP and ingress ports in the swarm's network registry (whose checks
+    /// can refuse the spec); no call for a service that has and had none.</summary>
+    private async Task<ServiceEndpoint> AttachNetworksAsync(ServiceSpec spec) =>
+        spec.Task.Networked || spec.Task.Ports.Length > 0 || S.Endpoint.VirtualIps.Length > 0
+            ? await NetworkRegistry.AttachServiceAsync(Id, spec.Name, spec.Task.Networks, spec.Task.Ports)
+            : ServiceEndpoint.None;
 
     private ITaskGrain TaskOf(string id) => GrainFactory.GetGrain<ITaskGrain>(id);
 

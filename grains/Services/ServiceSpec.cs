@@ -47,6 +47,13 @@ public sealed record TaskTemplate
     [Id(17)] public Dictionary<string, string> ContainerLabels { get; init; } = new();
     /// <summary>Bumped by <c>service update --force</c>: a new spec that changes nothing else still replaces every task.</summary>
     [Id(18)] public long ForceUpdate { get; init; }
+    /// <summary>Overlay networks (names or ids) its tasks join, in order: the first carries its virtual IP.</summary>
+    [Id(19)] public string[] Networks { get; init; } = [];
+    /// <summary>docker's EndpointSpec.Ports: published ports (a change replaces the tasks, as docker's does).</summary>
+    [Id(20)] public PortConfig[] Ports { get; init; } = [];
+
+    /// <summary>Its tasks get overlay addresses: it names networks, or publishes through the routing mesh.</summary>
+    public bool Networked => Networks.Length > 0 || Ports.Any(p => p.Mode == PortConfig.Ingress);
 
     /// <summary>
     /// By value, arrays and maps included: a spec that comes back through the API with the same contents must not
@@ -57,6 +64,7 @@ public sealed record TaskTemplate
         && Image == other.Image && WorkingDir == other.WorkingDir && User == other.User && Runtime == other.Runtime
         && Same(Command, other.Command) && Same(Args, other.Args) && Env.SequenceEqual(other.Env) && Mounts.SequenceEqual(other.Mounts)
         && Constraints.SequenceEqual(other.Constraints) && Same(ContainerLabels, other.ContainerLabels)
+        && Networks.SequenceEqual(other.Networks) && Ports.SequenceEqual(other.Ports)
         && ReserveNanoCpus == other.ReserveNanoCpus && ReserveMemoryBytes == other.ReserveMemoryBytes
         && LimitNanoCpus == other.LimitNanoCpus && LimitMemoryBytes == other.LimitMemoryBytes
         && RestartCondition == other.RestartCondition && RestartDelay == other.RestartDelay && RestartMaxAttempts == other.RestartMaxAttempts

@@ -14,4 +14,5 @@ public sealed class ServiceState
     [Id(6)] public DateTimeOffset? LastBatchAt { get; set; }
     /// <summary>The service's view of its tasks (without their template), by task id.</summary>
     [Id(7)] public Dictionary<string, TaskRecord> Tasks { get; set; } = new(StringComparer.Ordinal);
+    [Id(8)] public Networks.ServiceEndpoint Endpoint { get; set; } = Networks.ServiceEndpoint.None;
 }

@@ -11,4 +11,5 @@ public sealed record ServiceView(
     [property: Id(5)] DateTimeOffset UpdatedAt,
     [property: Id(6)] UpdateStatus? UpdateStatus,
     [property: Id(7)] int RunningTasks,
-    [property: Id(8)] int DesiredTasks);
+    [property: Id(8)] int DesiredTasks,
+    [property: Id(9)] Networks.ServiceEndpoint? Endpoint = null);

@@ -11,4 +11,5 @@ public sealed record TaskAssignment(
     [property: Id(3)] string TaskName,
     [property: Id(4)] string ContainerName,
     [property: Id(5)] TaskTemplate Template,
-    [property: Id(6)] string NodeId);
+    [property: Id(6)] string NodeId,
+    [property: Id(7)] Networks.NetworkAttachment[]? Networks = null);

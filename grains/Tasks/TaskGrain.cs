@@ -1,3 +1,4 @@
+using Flotilla.Grains.Networks;
 using Flotilla.Grains.Nodes;
 using Flotilla.Grains.Scheduling;
 using Flotilla.Grains.Services;
@@ -33,8 +34,10 @@ public sealed class TaskGrain(
         await ChangeAsync(T with { State = TaskState.Assigned, Node = node, Message = "assigned" });
         try
         {
+            // Addresses before the node hears of it (swarmkit's allocator does the same), so it can wire the container at once.
+            var networks = T.Template!.Networked ? await NetworkRegistry.AllocateAsync(T.Id, node, T.ContainerName, [], T.ServiceId, []) : null;
             await GrainFactory.GetGrain<INodeGrain>(node).RunTaskAsync(
-                new TaskAssignment(T.Id, T.ServiceId, T.ServiceName, T.Name, T.ContainerName, T.Template!, nodeId ?? ""));
+                new TaskAssignment(T.Id, T.ServiceId, T.ServiceName, T.Name, T.ContainerName, T.Template!, nodeId ?? "", networks));
             if (T.State == TaskState.Assigned)
             {
                 await ChangeAsync(T with { State = TaskState.Accepted, Message = "accepted" });
@@ -111,6 +114,21 @@ public sealed class TaskGrain(
         });
     }
 
+    private INetworkRegistryGrain NetworkRegistry => GrainFactory.GetGrain<INetworkRegistryGrain>("networks");
+
+    /// <summary>A running task takes its service's balanced connections; an ended one gives its addresses back.</summary>
+    private async Task UpdateNetworkingAsync(bool wasRunning, bool wasFinal)
+    {
+        if (!wasFinal && T.State.IsFinal())
+        {
+            await NetworkRegistry.ReleaseAsync(T.Id);
+        }
+        else if (wasRunning != (T.State == TaskState.Running))
+        {
+            await NetworkRegistry.SetActiveAsync(T.Id, T.State == TaskState.Running);
+        }
+    }
+
     public Task<TaskRecord?> GetAsync() => Task.FromResult(T.Exists ? T : null);
 
     public async Task DeleteAsync()
@@ -133,8 +151,14 @@ public sealed class TaskGrain(
             next = next with { DesiredState = TaskState.Shutdown };
         }
 
+        var wasRunning = T.State == TaskState.Running;
         state.State = next with { UpdatedAt = DateTimeOffset.UtcNow, Version = T.Version + 1 };
         await state.WriteStateAsync();
+        if (T.Template?.Networked == true)
+        {
+            await UpdateNetworkingAsync(wasRunning, wasFinal);
+        }
+
         if (!wasFinal && T.State.IsFinal())
         {
             await GrainFactory.GetGrain<ISchedulerGrain>("scheduler").ReleaseAsync([T.Id]);

@@ -2,6 +2,8 @@ using Flotilla.Client.Models;
 using Flotilla.Grains;
 using Flotilla.Grains.Containers;
 using Flotilla.Grains.Local;
+using Flotilla.Grains.Networks;
+using Flotilla.Host.Swarm;
 using Flotilla.Plugins;
 
 namespace Flotilla.Host.Api;
@@ -11,19 +13,31 @@ public static class NetworkEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/networks", async (PluginCatalog plugins) =>
-            Results.Json((await plugins.NetworkDriver.ListNetworksAsync(CancellationToken.None)).OrderBy(n => n.Name, StringComparer.Ordinal).Select(View).ToList()));
+        api.MapGet("/networks", async (PluginCatalog plugins, SwarmContext swarm) =>
+            Results.Json((await LocalNetworksAsync(plugins)).Select(View)
+                .Concat((await OverlaysAsync(swarm)).Select(View))
+                .OrderBy(n => n.Name, StringComparer.Ordinal).ToList()));
         api.MapPost("/networks/create", CreateAsync);
-        api.MapGet("/networks/{id}", async (string id, PluginCatalog plugins) => Results.Json(View(await FindAsync(plugins, id))));
-        api.MapDelete("/networks/{id}", async (string id, PluginCatalog plugins) =>
+        api.MapGet("/networks/{id}", async (string id, PluginCatalog plugins, SwarmContext swarm) =>
+            await FindOverlayAsync(plugins, swarm, id) is { } overlay ? Results.Json(View(overlay)) : Results.Json(View(await FindAsync(plugins, id))));
+        api.MapDelete("/networks/{id}", async (string id, PluginCatalog plugins, SwarmContext swarm) =>
         {
-            await Call(plugins.NetworkDriver.RemoveNetworkAsync((await FindAsync(plugins, id)).Id, CancellationToken.None));
+            if (await FindOverlayAsync(plugins, swarm, id) is { } overlay)
+            {
+                await swarm.EnsureManagerAsync();
+                await Registry(swarm).RemoveAsync(overlay.Id);
+            }
+            else
+            {
+                await Call(plugins.NetworkDriver.RemoveNetworkAsync((await FindAsync(plugins, id)).Id, CancellationToken.None));
+            }
+
             return Results.NoContent();
         });
-        api.MapPost("/networks/{id}/connect", async (string id, NetworkConnectRequest body, PluginCatalog plugins, Containers containers) =>
+        api.MapPost("/networks/{id}/connect", async (string id, NetworkConnectRequest body, PluginCatalog plugins, Containers containers, SwarmContext swarm) =>
         {
-            var network = await FindAsync(plugins, id);
-            await (await containers.ResolveAsync(body.Container)).Grain.ConnectAsync(network.Id, [.. body.EndpointConfig?.Aliases ?? []]);
+            var network = (await FindOverlayAsync(plugins, swarm, id))?.Id ?? (await FindAsync(plugins, id)).Id;
+            await (await containers.ResolveAsync(body.Container)).Grain.ConnectAsync(network, [.. body.EndpointConfig?.Aliases ?? []]);
             return Results.Ok();
         });
         api.MapPost("/networks/{id}/disconnect", async (string id, NetworkConnectRequest body, PluginCatalog plugins, Containers containers) =>
@@ -33,6 +47,18 @@ public static class NetworkEndpoints
             return Results.Ok();
         });
     }
+
+    private static INetworkRegistryGrain Registry(SwarmContext swarm) => swarm.Grains.GetGrain<INetworkRegistryGrain>("networks");
+
+    /// <summary>This node's own networks; its copies of the swarm's overlay networks are listed from the swarm.</summary>
+    private static async Task<IEnumerable<NetworkInfo>> LocalNetworksAsync(PluginCatalog plugins) =>
+        (await plugins.NetworkDriver.ListNetworksAsync(CancellationToken.None)).Where(n => n.Driver != "overlay");
+
+    private static async Task<OverlayNetworkRecord[]> OverlaysAsync(SwarmContext swarm) => swarm.Active ? await Registry(swarm).ListAsync() : [];
+
+    /// <summary>The swarm's overlay network of that name or id, unless a local network answers to it.</summary>
+    private static async Task<OverlayNetworkRecord?> FindOverlayAsync(PluginCatalog plugins, SwarmContext swarm, string id) =>
+        swarm.Active && !(await LocalNetworksAsync(plugins)).Any(n => n.Name == id || n.Id == id) ? await Registry(swarm).FindAsync(id) : null;
 
     /// <summary>HostConfig.PortBindings ("80/tcp" → [{HostPort: "8080"}]) as the grain's published ports.</summary>
     public static PublishedPort[] Ports(Dictionary<string, List<PortBinding>>? bindings)
@@ -89,12 +115,18 @@ public static class NetworkEndpoints
         return [.. aliases];
     }
 
-    private static async Task<IResult> CreateAsync(NetworkCreateRequest body, PluginCatalog plugins)
+    private static async Task<IResult> CreateAsync(NetworkCreateRequest body, PluginCatalog plugins, SwarmContext swarm)
     {
         var driver = plugins.NetworkDriver;
-        if (body.Driver is { Length: > 0 } name && name != driver.Name)
+        var overlay = body.Driver == "overlay";
+        if (body.Driver is { Length: > 0 } name && name != driver.Name && !overlay)
         {
-            throw FlotillaException.Invalid($"unknown network driver {name}: this node has {driver.Name} (overlay networks are not there yet)");
+            throw FlotillaException.Invalid($"unknown network driver {name}: use {driver.Name} (this node's own) or overlay (the swarm's)");
+        }
+
+        if (overlay)
+        {
+            await swarm.EnsureManagerAsync();
         }
 
         var config = body.IPAM?.Config is { Count: > 0 } c ? c[0] : null;
@@ -106,6 +138,18 @@ public static class NetworkEndpoints
         if (config is { Subnet: null or "" } && config.Gateway is { Length: > 0 })
         {
             throw FlotillaException.Invalid("a --gateway needs a --subnet");
+        }
+
+        if (overlay)
+        {
+            var record = await Registry(swarm).CreateAsync(
+                new OverlayNetworkSpec(body.Name, NullIfEmpty(config?.Subnet), NullIfEmpty(config?.Gateway), body.Attachable, body.Labels));
+            return Results.Json(new NetworkCreateResponse { Id = record.Id }, statusCode: 201);
+        }
+
+        if ((await OverlaysAsync(swarm)).Any(n => n.Name == body.Name))
+        {
+            throw FlotillaException.Conflict($"network with name {body.Name} already exists (the swarm's overlay network)");
         }
 
         var network = await Call(driver.CreateNetworkAsync(
@@ -146,6 +190,19 @@ public static class NetworkEndpoints
             throw e.ToFlotilla();
         }
     }
+
+    private static NetworkResource View(OverlayNetworkRecord n) => new()
+    {
+        Name = n.Name,
+        Id = n.Id,
+        Created = n.CreatedAt.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffffK"),
+        Scope = "swarm",
+        Driver = "overlay",
+        Attachable = n.Attachable,
+        IPAM = new Ipam { Config = [new IpamConfig { Subnet = n.Subnet, Gateway = n.Gateway }] },
+        Labels = new Dictionary<string, string>(n.Labels),
+        Options = new Dictionary<string, string> { ["com.docker.network.driver.overlay.vxlanid_list"] = n.Vni.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+    };
 
     private static NetworkResource View(NetworkInfo n) => new()
     {

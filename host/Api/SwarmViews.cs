@@ -67,6 +67,12 @@ public static class SwarmViews
             ? new ServiceUpdateStatus { State = UpdateStateWire(u.State), StartedAt = u.StartedAt, CompletedAt = u.CompletedAt, Message = u.Message }
             : null,
         ServiceStatus = new ServiceStatus { RunningTasks = v.RunningTasks, DesiredTasks = v.DesiredTasks },
+        Endpoint = new ServiceEndpoint
+        {
+            Spec = new EndpointSpec { Ports = [.. v.Spec.Task.Ports.Select(Port)] },
+            Ports = [.. (v.Endpoint?.Ports ?? v.Spec.Task.Ports).Select(Port)],
+            VirtualIPs = [.. (v.Endpoint?.VirtualIps ?? []).Select(vip => new EndpointVirtualIP { NetworkID = vip.NetworkId, Addr = vip.Address })],
+        },
     };
 
     public static SwarmTask Task(TaskRecord t, Func<string?, string> nodeId) => new()
@@ -101,7 +107,17 @@ public static class SwarmViews
             : new ServiceModeSpec { Replicated = new ReplicatedService { Replicas = s.Replicas } },
         UpdateConfig = Update(s.Update),
         RollbackConfig = Update(s.Rollback),
+        EndpointSpec = s.Task.Ports.Length > 0 ? new EndpointSpec { Ports = [.. s.Task.Ports.Select(Port)] } : null,
     };
+
+    private static Client.Models.PortConfig Port(Domain.PortConfig p) =>
+        new() { Protocol = p.Protocol, TargetPort = p.TargetPort, PublishedPort = p.PublishedPort, PublishMode = p.Mode };
+
+    /// <summary>A published port of 0 lets the swarm pick one (ingress mode).</summary>
+    private static Domain.PortConfig Port(Client.Models.PortConfig p) =>
+        p.TargetPort > 0 && p.PublishedPort >= 0
+            ? new(string.IsNullOrEmpty(p.Protocol) ? "tcp" : p.Protocol, p.TargetPort, p.PublishedPort, string.IsNullOrEmpty(p.PublishMode) ? Domain.PortConfig.Ingress : p.PublishMode)
+            : throw FlotillaException.Invalid($"EndpointSpec.Ports: published port {p.PublishedPort} → target port {p.TargetPort}: give a target port (1-65535), and a published one or 0 for any free one.");
 
     public static Domain.ServiceSpec Spec(Client.Models.ServiceSpec s)
     {
@@ -148,6 +164,8 @@ public static class SwarmViews
                 RestartMaxAttempts = (int)(restart?.MaxAttempts ?? 0),
                 Constraints = [.. t.Placement?.Constraints ?? []],
                 ForceUpdate = t.ForceUpdate,
+                Networks = [.. (t.Networks ?? []).Select(n => n.Target)],
+                Ports = [.. (s.EndpointSpec?.Ports ?? []).Select(Port)],
             },
         };
     }
@@ -180,6 +198,7 @@ public static class SwarmViews
         Placement = new Placement { Constraints = [.. t.Constraints] },
         Runtime = t.Runtime,
         ForceUpdate = t.ForceUpdate,
+        Networks = t.Networks.Length > 0 ? [.. t.Networks.Select(n => new NetworkAttachmentConfig { Target = n })] : null,
     };
 
     private static UpdateConfig Update(UpdatePolicy p) => new()

@@ -14,12 +14,14 @@ namespace Flotilla.Host.Swarm;
 /// back never adds replicas beyond what its services ask for.
 /// </summary>
 public sealed class SwarmStartup(
-    SwarmContext swarm, DaemonOptions options, PluginCatalog plugins, NodeContext node, TaskAgent agent, ILogger<SwarmStartup> logger)
+    SwarmContext swarm, DaemonOptions options, PluginCatalog plugins, NodeContext node, TaskAgent agent, OverlaySync overlays, ILogger<SwarmStartup> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
+    private readonly CancellationTokenSource _stop = new();
+
     public void Participate(ISiloLifecycle lifecycle) =>
         // After NodeStartup (Active) has re-adopted this node's containers.
-        lifecycle.Subscribe(nameof(SwarmStartup), ServiceLifecycleStage.Active + 1, StartAsync, _ => Task.CompletedTask);
+        lifecycle.Subscribe(nameof(SwarmStartup), ServiceLifecycleStage.Active + 1, StartAsync, _ => _stop.CancelAsync());
 
     private async Task StartAsync(CancellationToken ct)
     {
@@ -55,6 +57,7 @@ public sealed class SwarmStartup(
         }
 
         await StopUnwantedTasksAsync();
+        _ = overlays.RunAsync(config.AdvertiseAddress, _stop.Token);
     }
 
     private async Task StopUnwantedTasksAsync()

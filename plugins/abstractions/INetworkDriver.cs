@@ -23,7 +23,9 @@ public interface INetworkDriver
 
     /// <summary>Gives the container an interface and an address on <paramref name="network"/> (name or id); on a network
     /// with DNS, its name, short id and <paramref name="aliases"/> resolve to that address.</summary>
-    Task<EndpointInfo> ConnectAsync(string network, string containerId, string containerName, IReadOnlyList<string> aliases, CancellationToken ct);
+    /// <param name="address">The address the cluster gave the container on an overlay network (which must be in
+    /// the node's <see cref="OverlayPlan"/>); null on a local network, where the driver picks one.</param>
+    Task<EndpointInfo> ConnectAsync(string network, string containerId, string containerName, IReadOnlyList<string> aliases, string? address, CancellationToken ct);
 
     Task DisconnectAsync(string network, string containerId, CancellationToken ct);
 
@@ -32,6 +34,13 @@ public interface INetworkDriver
 
     /// <summary>The container's endpoints (one per network it is connected to).</summary>
     Task<IReadOnlyList<EndpointInfo>> EndpointsAsync(string containerId, CancellationToken ct);
+
+    /// <summary>
+    /// Makes this node's overlay networks (bridge, VXLAN tunnel to each peer, DNS names) and its service load
+    /// balancing (virtual IPs, routing mesh) what <paramref name="plan"/> says; what it no longer names goes, once no
+    /// container of this node uses it.
+    /// </summary>
+    Task ApplyOverlayPlanAsync(OverlayPlan plan, CancellationToken ct);
 
     /// <summary>Undoes everything made for the container: ports, endpoints, addresses and its namespace.</summary>
     Task RemoveNamespaceAsync(string containerId, CancellationToken ct);

@@ -16,6 +16,7 @@ namespace Flotilla.Network;
 public sealed partial class BridgeNetworkDriver : INetworkDriver
 {
     public const string DefaultNetwork = "bridge";
+    public const string OverlayDriver = "overlay";
 
     /// <summary>How long a network's bridge outlives its last container.</summary>
     public static readonly TimeSpan IdleTeardown = TimeSpan.FromSeconds(5);
@@ -94,6 +95,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
             {
                 BridgeUp(network);
                 expected.Add(_names.Bridge(network.Index));
+                expected.Add(_names.Vxlan(network.Index));
             }
 
             foreach (var sandbox in _state.Sandboxes)
@@ -187,6 +189,11 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
                 throw new PluginException($"{DefaultNetwork} is a pre-defined network and cannot be removed", PluginErrorKind.Conflict);
             }
 
+            if (record.Driver == OverlayDriver)
+            {
+                throw new PluginException($"network {record.Name} is a swarm overlay network: remove it on a manager", PluginErrorKind.Conflict);
+            }
+
             var users = Endpoints(record).Select(e => e.Endpoint.ContainerName).ToList();
             if (users.Count > 0)
             {
@@ -233,7 +240,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
         }
     }
 
-    public async Task<EndpointInfo> ConnectAsync(string network, string containerId, string containerName, IReadOnlyList<string> aliases, CancellationToken ct)
+    public async Task<EndpointInfo> ConnectAsync(string network, string containerId, string containerName, IReadOnlyList<string> aliases, string? address, CancellationToken ct)
     {
         if (aliases.FirstOrDefault(a => !a.Split('.').All(DnsLabel().IsMatch)) is { } badAlias)
         {
@@ -261,7 +268,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
                 ContainerName = containerName,
                 Aliases = [.. aliases],
                 Slot = Enumerable.Range(0, 10).FirstOrDefault(i => sandbox.Endpoints.All(e => e.Slot != i), -1),
-                Address = Allocate(record),
+                Address = Address(record, address),
             };
             if (endpoint.Slot < 0)
             {
@@ -423,17 +430,31 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
     private void Save()
     {
         _state.Save(_stateFile);
+        var planned = _state.Plan.Networks.ToDictionary(n => n.Id);
         _dnsNames = _state.Networks.ToDictionary(n => n.Id, n => Endpoints(n)
             .SelectMany(e => e.Endpoint.Aliases.Append(e.Endpoint.ContainerName).Append(e.Sandbox.ContainerId[..12]).Select(name => (name: name.ToLowerInvariant(), e.Endpoint.Address)))
+            .Concat(planned.TryGetValue(n.Id, out var plan) ? plan.Names.SelectMany(kv => kv.Value.Select(a => (name: kv.Key, Address: a))) : [])
             .GroupBy(x => x.name)
-            .ToDictionary(g => g.Key, g => g.Select(x => IPAddress.Parse(x.Address)).ToArray()));
+            .ToDictionary(g => g.Key, g => g.Select(x => IPAddress.Parse(x.Address)).Distinct().ToArray()));
     }
 
     /// <summary>The network's bridge, and on a user-defined network its DNS server on the gateway (docker gives the
     /// default network none: its containers resolve with the host's resolvers).</summary>
     private void BridgeUp(NetworkRecord network)
     {
-        _kernel.EnsureBridge(_names.Bridge(network.Index), GatewayCidr(network));
+        if (network.Driver == OverlayDriver)
+        {
+            var vxlan = _names.Vxlan(network.Index);
+            if (_kernel.EnsureOverlay(_names.Bridge(network.Index), vxlan, network.Vni, _state.Plan.LocalAddress, network.NodeAddress!, network.Gateway))
+            {
+                network.Peers.ForEach(peer => Kernel.FloodTo(vxlan, peer, add: true));
+            }
+        }
+        else
+        {
+            _kernel.EnsureBridge(_names.Bridge(network.Index), GatewayCidr(network));
+        }
+
         if (network.Name == DefaultNetwork || _dns.ContainsKey(network.Id))
         {
             return;
@@ -454,6 +475,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
 
     private void BridgeDown(NetworkRecord network)
     {
+        Kernel.DeleteLink(_names.Vxlan(network.Index));
         Kernel.DeleteLink(_names.Bridge(network.Index));
         if (_dns.Remove(network.Id, out var server))
         {
@@ -469,7 +491,8 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
         _idleSince.Remove(network.Id);
         var isFirst = sandbox.Endpoints.Min(e => e.Slot) == endpoint.Slot;
         Kernel.AddEndpoint(sandbox.Path, _names.HostVeth(sandbox.ContainerId, endpoint.Slot), KernelNames.ContainerInterface(endpoint.Slot),
-            MacOf(endpoint.Address), $"{endpoint.Address}/{Ipv4Subnet.Parse(network.Subnet, "subnet").PrefixLength}", bridge, isFirst ? network.Gateway : null);
+            MacOf(endpoint.Address), $"{endpoint.Address}/{Ipv4Subnet.Parse(network.Subnet, "subnet").PrefixLength}", bridge, isFirst ? network.Gateway : null,
+            network.Driver == OverlayDriver ? Kernel.OverlayMtu : 0);
     }
 
     /// <summary>Deletes the endpoint's veth; the network's bridge goes <see cref="IdleTeardown"/> after its last one.</summary>
@@ -481,7 +504,11 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
 
     private void MarkIfIdle(NetworkRecord network)
     {
-        if (!Endpoints(network).Any())
+        if (network.Driver == OverlayDriver)
+        {
+            LeaveUnplannedOverlays();
+        }
+        else if (!Endpoints(network).Any())
         {
             _idleSince[network.Id] = Environment.TickCount64;
             _ = Task.Delay(IdleTeardown).ContinueWith(_ => TeardownIfIdleAsync(network.Id), TaskScheduler.Default).Unwrap();
@@ -521,11 +548,13 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
         var ports = _state.Sandboxes
             .Where(s => s.Endpoints.Count > 0)
             .SelectMany(s => s.Ports.Select(p => (p, s.Endpoints.MinBy(e => e.Slot)!.Address)));
-        return _kernel.ApplyRulesetAsync(_names.Table, NftRuleset.Render(_names.Table, active, ports), force, ct);
+        var overlays = active.Where(a => a.n.Driver == OverlayDriver).Select(a => (a.n, a.Item2, _names.Vxlan(a.n.Index))).ToList();
+        return _kernel.ApplyRulesetAsync(_names.Table, NftRuleset.Render(_names.Table, active, ports, overlays, _state.Plan.Services), force, ct);
     }
 
     /// <summary>The networks whose bridge is up: with a container, or idle for less than <see cref="IdleTeardown"/>.</summary>
-    private IEnumerable<NetworkRecord> ActiveNetworks() => _state.Networks.Where(n => _idleSince.ContainsKey(n.Id) || Endpoints(n).Any());
+    private IEnumerable<NetworkRecord> ActiveNetworks() =>
+        _state.Networks.Where(n => n.Driver == OverlayDriver || _idleSince.ContainsKey(n.Id) || Endpoints(n).Any());
 
     private IEnumerable<(SandboxRecord Sandbox, EndpointRecord Endpoint)> Endpoints(NetworkRecord network) =>
         _state.Sandboxes.SelectMany(s => s.Endpoints.Where(e => e.NetworkId == network.Id).Select(e => (s, e)));
@@ -606,26 +635,31 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
         return null;
     }
 
-    private static string Allocate(NetworkRecord network)
+    /// <summary>An overlay endpoint's address is the cluster's; a local network's the driver picks.</summary>
+    private static string Address(NetworkRecord network, string? given)
     {
-        var subnet = Ipv4Subnet.Parse(network.Subnet, "subnet");
-        Ipv4Subnet.TryAddress(network.Gateway, out var gateway);
-        var taken = new HashSet<string>(network.Allocated) { network.Gateway };
-        var first = subnet.Network + 1;
-        var count = subnet.Broadcast - first;
-        var start = network.LastAllocated is { } last && Ipv4Subnet.TryAddress(last, out var l) ? l - first + 1 : 0;
-        for (uint i = 0; i < count; i++)
+        if (network.Driver != OverlayDriver)
         {
-            var candidate = Ipv4Subnet.Format(first + (start + i) % count);
-            if (!taken.Contains(candidate))
-            {
-                network.Allocated.Add(candidate);
-                network.LastAllocated = candidate;
-                return candidate;
-            }
+            return given is null
+                ? Allocate(network)
+                : throw new PluginException($"network {network.Name} hands out its own addresses: connect without one", PluginErrorKind.InvalidInput);
         }
 
-        throw new PluginException($"network {network.Name} has no free address left in {network.Subnet}", PluginErrorKind.Conflict);
+        if (given is null || !Ipv4Subnet.TryAddress(given, out var address) || !Ipv4Subnet.Parse(network.Subnet, "subnet").Contains(address))
+        {
+            throw new PluginException($"overlay network {network.Name} needs the address the swarm allocated in {network.Subnet} (got '{given}')", PluginErrorKind.InvalidInput);
+        }
+
+        return given;
+    }
+
+    private static string Allocate(NetworkRecord network)
+    {
+        var address = Ipv4Subnet.Parse(network.Subnet, "subnet").NextFree(new HashSet<string>(network.Allocated) { network.Gateway }, network.LastAllocated)
+                      ?? throw new PluginException($"network {network.Name} has no free address left in {network.Subnet}", PluginErrorKind.Conflict);
+        network.Allocated.Add(address);
+        network.LastAllocated = address;
+        return address;
     }
 
     private void Release(EndpointRecord endpoint) =>
@@ -671,7 +705,7 @@ public sealed partial class BridgeNetworkDriver : INetworkDriver
         _state.Sandboxes.Find(s => s.ContainerId == containerId)
         ?? throw new PluginException($"container {containerId} has no network namespace of this driver", PluginErrorKind.NotFound);
 
-    private NetworkInfo ToInfo(NetworkRecord n) => new(n.Id, n.Name, Name, n.Subnet, n.Gateway, n.CreatedAt, n.Labels,
+    private NetworkInfo ToInfo(NetworkRecord n) => new(n.Id, n.Name, n.Driver, n.Subnet, n.Gateway, n.CreatedAt, n.Labels,
         [.. Endpoints(n).Select(e => ToInfo(e.Sandbox, e.Endpoint))]);
 
     private EndpointInfo ToInfo(SandboxRecord sandbox, EndpointRecord e)

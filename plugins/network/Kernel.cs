@@ -45,6 +45,42 @@ public sealed class Kernel(ILogger logger)
         }
     }
 
+    /// <summary>The UDP port of VXLAN tunnels (IANA's, as docker's overlay driver uses).</summary>
+    public const int VxlanPort = 4789;
+
+    /// <summary>What fits in a 1500-byte underlay after VXLAN's 50 bytes of headers.</summary>
+    public const int OverlayMtu = 1450;
+
+    /// <summary>
+    /// An overlay network's bridge: this node's own address on it (primary, the source of what the node sends
+    /// there), the network's gateway as a /32 (the same on every node: containers reach their own node through it),
+    /// and a VXLAN port. Returns whether the VXLAN device is new (its peers must be added again).
+    /// </summary>
+    public bool EnsureOverlay(string bridge, string vxlan, int vni, string local, string nodeCidr, string gateway)
+    {
+        EnsureBridge(bridge, nodeCidr);
+        using var netlink = RouteNetlink.Open();
+        var index = netlink.IndexOf(bridge);
+        netlink.ReplaceAddress(index, IPAddress.Parse(gateway), 32, bridge);
+        if (netlink.IndexOf(vxlan) >= 0)
+        {
+            return false;
+        }
+
+        netlink.AddVxlan(vxlan, vni, IPAddress.Parse(local), VxlanPort, index, OverlayMtu);
+        return true;
+    }
+
+    public static void FloodTo(string vxlan, string peer, bool add)
+    {
+        using var netlink = RouteNetlink.Open();
+        var index = netlink.IndexOf(vxlan);
+        if (index >= 0)
+        {
+            netlink.FloodTo(index, IPAddress.Parse(peer), add);
+        }
+    }
+
     public static void DeleteLink(string name)
     {
         using var netlink = RouteNetlink.Open();
@@ -63,7 +99,7 @@ public sealed class Kernel(ILogger logger)
     public static bool IsNamespaceMounted(string path) => NetworkNamespace.IsMounted(path);
 
     /// <summary>A veth pair: one end on the bridge, the other inside the namespace with its address (and default route).</summary>
-    public static void AddEndpoint(string netns, string hostVeth, string inside, string mac, string addressCidr, string bridge, string? defaultGateway)
+    public static void AddEndpoint(string netns, string hostVeth, string inside, string mac, string addressCidr, string bridge, string? defaultGateway, int mtu)
     {
         try
         {
@@ -72,7 +108,7 @@ public sealed class Kernel(ILogger logger)
                 var fd = NetworkNamespace.Open(netns);
                 try
                 {
-                    host.AddVeth(hostVeth, host.IndexOf(bridge), inside, Convert.FromHexString(mac.Replace(":", "")), fd);
+                    host.AddVeth(hostVeth, host.IndexOf(bridge), inside, Convert.FromHexString(mac.Replace(":", "")), fd, mtu);
                 }
                 finally
                 {
@@ -111,7 +147,7 @@ public sealed class Kernel(ILogger logger)
         }
 
         _appliedRuleset = null;
-        await RunAsync(Nft, ["-f", "-"], $"table inet {table} {{}}\ndelete table inet {table}\n{ruleset}", ct);
+        await RunAsync(Nft, ["-f", "-"], $"table inet {table} {{}}\ndelete table inet {table}\ntable bridge {table} {{}}\ndelete table bridge {table}\n{ruleset}", ct);
         _appliedRuleset = ruleset ?? "";
     }
 

@@ -17,6 +17,9 @@ public sealed record KernelNames(string Instance)
     public string Bridge(int index) => $"{Prefix}-{index}";
 
     /// <summary>The host end of a container's veth: PREFIX + the start of the container id + the slot.</summary>
+    /// <summary>An overlay network's VXLAN device, beside its bridge.</summary>
+    public string Vxlan(int index) => $"{Prefix}-{index}v";
+
     public string HostVeth(string containerId, int slot) => Prefix + containerId[..(14 - Prefix.Length)] + slot;
 
     public bool IsOurs(string linkName) => linkName.StartsWith(Prefix, StringComparison.Ordinal);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Flotilla.Plugins;
 
 namespace Flotilla.Network;
 
@@ -9,6 +10,10 @@ public sealed class NetworkState
     public List<NetworkRecord> Networks { get; set; } = [];
 
     public List<SandboxRecord> Sandboxes { get; set; } = [];
+
+    /// <summary>The swarm's last overlay plan for this node: DNS names and balancing hold across a restart until the
+    /// next one comes.</summary>
+    public OverlayPlan Plan { get; set; } = OverlayPlan.Empty;
 
     public static NetworkState Load(string file) =>
         File.Exists(file) ? JsonSerializer.Deserialize(File.ReadAllBytes(file), NetworkJsonContext.Default.NetworkState) ?? new() : new();
@@ -27,6 +32,8 @@ public sealed class NetworkRecord
 {
     public string Id { get; set; } = "";
     public string Name { get; set; } = "";
+    /// <summary>"bridge" (this node's own) or "overlay" (the swarm's, spanning nodes; made and removed by its plan).</summary>
+    public string Driver { get; set; } = "bridge";
     public string Subnet { get; set; } = "";
     public string Gateway { get; set; } = "";
     /// <summary>Names the bridge (PREFIX-INDEX); never re-used while the network exists.</summary>
@@ -35,6 +42,12 @@ public sealed class NetworkRecord
     public Dictionary<string, string> Labels { get; set; } = new();
     /// <summary>Addresses handed out; one is free again only when its endpoint is gone.</summary>
     public List<string> Allocated { get; set; } = [];
+    /// <summary>Overlay only: its VXLAN network identifier.</summary>
+    public int Vni { get; set; }
+    /// <summary>Overlay only: this node's own address on it, with the prefix length.</summary>
+    public string? NodeAddress { get; set; }
+    /// <summary>Overlay only: the peers (underlay addresses) its VXLAN device floods to.</summary>
+    public List<string> Peers { get; set; } = [];
     /// <summary>The last address handed out: the next search starts after it, so a freed address rests before re-use.</summary>
     public string? LastAllocated { get; set; }
 }

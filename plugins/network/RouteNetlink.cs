@@ -12,15 +12,17 @@ namespace Flotilla.Network;
 /// </summary>
 internal sealed class RouteNetlink : IDisposable
 {
-    private const ushort NewLink = 16, DelLink = 17, GetLink = 18, NewAddr = 20, NewRoute = 24;
-    private const ushort Request = 1, Ack = 4, Replace = 0x100, Exclusive = 0x200, Create = 0x400;
+    private const ushort NewLink = 16, DelLink = 17, GetLink = 18, NewAddr = 20, NewRoute = 24, NewNeigh = 28, DelNeigh = 29;
+    private const ushort Request = 1, Ack = 4, Replace = 0x100, Exclusive = 0x200, Create = 0x400, Append = 0x800;
     private const ushort Error = 2;
-    private const ushort IflaAddress = 1, IflaIfname = 3, IflaMaster = 10, IflaLinkinfo = 18, IflaNetNsFd = 28;
+    private const ushort IflaAddress = 1, IflaIfname = 3, IflaMtu = 4, IflaMaster = 10, IflaLinkinfo = 18, IflaNetNsFd = 28;
+    private const ushort VxlanId = 1, VxlanLocal = 4, VxlanLearning = 7, VxlanPort = 15;
+    private const ushort NdaDst = 1, NdaLladdr = 2;
     private const ushort IflaInfoKind = 1, IflaInfoData = 2, VethInfoPeer = 1;
     private const ushort IfaAddress = 1, IfaLocal = 2;
     private const ushort RtaOif = 4, RtaGateway = 5;
     private const uint IffUp = 1;
-    private const int NoDevice = 19;
+    private const int NoDevice = 19, NoEntry = 2;
 
     private readonly int _fd;
     private uint _sequence;
@@ -56,12 +58,18 @@ internal sealed class RouteNetlink : IDisposable
 
     /// <summary>A veth pair: <paramref name="name"/> here, up and enslaved to <paramref name="masterIndex"/>; its peer
     /// in the namespace open as <paramref name="peerNamespaceFd"/> (down, until configured there).</summary>
-    public void AddVeth(string name, int masterIndex, string peerName, byte[] peerMac, int peerNamespaceFd)
+    /// <param name="mtu">Both ends' MTU; 0: the kernel's default.</param>
+    public void AddVeth(string name, int masterIndex, string peerName, byte[] peerMac, int peerNamespaceFd, int mtu = 0)
     {
         var message = new Message(NewLink, Request | Ack | Create | Exclusive);
         message.LinkHeader(0, IffUp, IffUp);
         message.String(IflaIfname, name);
         message.UInt32(IflaMaster, (uint)masterIndex);
+        if (mtu > 0)
+        {
+            message.UInt32(IflaMtu, (uint)mtu);
+        }
+
         var info = message.Begin(IflaLinkinfo);
         message.String(IflaInfoKind, "veth");
         var data = message.Begin(IflaInfoData);
@@ -70,10 +78,52 @@ internal sealed class RouteNetlink : IDisposable
         message.String(IflaIfname, peerName);
         message.Bytes(IflaAddress, peerMac);
         message.UInt32(IflaNetNsFd, (uint)peerNamespaceFd);
+        if (mtu > 0)
+        {
+            message.UInt32(IflaMtu, (uint)mtu);
+        }
+
         message.End(peer);
         message.End(data);
         message.End(info);
         Send(message, $"add veth {name} (peer {peerName})");
+    }
+
+    /// <summary>A VXLAN device, up and enslaved to <paramref name="masterIndex"/>, that tunnels from
+    /// <paramref name="local"/> over UDP <paramref name="port"/>, learning where the MACs behind its peers are.</summary>
+    public void AddVxlan(string name, int vni, IPAddress local, int port, int masterIndex, int mtu)
+    {
+        var message = new Message(NewLink, Request | Ack | Create | Exclusive);
+        message.LinkHeader(0, IffUp, IffUp);
+        message.String(IflaIfname, name);
+        message.UInt32(IflaMaster, (uint)masterIndex);
+        message.UInt32(IflaMtu, (uint)mtu);
+        var info = message.Begin(IflaLinkinfo);
+        message.String(IflaInfoKind, "vxlan");
+        var data = message.Begin(IflaInfoData);
+        message.UInt32(VxlanId, (uint)vni);
+        message.Bytes(VxlanLocal, local.GetAddressBytes());
+        message.Bytes(VxlanLearning, [1]);
+        message.Bytes(VxlanPort, [(byte)(port >> 8), (byte)port]);
+        message.End(data);
+        message.End(info);
+        Send(message, $"add vxlan {name} (vni {vni})");
+    }
+
+    /// <summary>Adds (or removes) <paramref name="peer"/> to the tunnel's flood list, as
+    /// <c>bridge fdb append 00:00:00:00:00:00 dev VXLAN dst PEER</c>: broadcasts and unknown MACs go to every peer.</summary>
+    public void FloodTo(int vxlanIndex, IPAddress peer, bool add)
+    {
+        var message = new Message(add ? NewNeigh : DelNeigh, (ushort)(Request | Ack | (add ? Create | Append : 0)));
+        var header = new byte[12]; // AF_BRIDGE, pad, index, state NUD_PERMANENT, flags NTF_SELF, type
+        header[0] = 7;
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(4), vxlanIndex);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), 0x80);
+        header[10] = 0x02;
+        message.Raw(header);
+        message.Bytes(NdaLladdr, new byte[6]);
+        message.Bytes(NdaDst, peer.GetAddressBytes());
+        Send(message, $"{(add ? "add" : "remove")} VXLAN peer {peer}", add ? 0 : NoEntry);
     }
 
     public void SetUp(int index, string name)
@@ -162,6 +212,8 @@ internal sealed class RouteNetlink : IDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(12), change);
             _bytes.AddRange(header);
         }
+
+        public void Raw(byte[] header) => _bytes.AddRange(header);
 
         public void AddressHeader(int index, int prefixLength)
         {

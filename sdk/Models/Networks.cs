@@ -45,6 +45,8 @@ public sealed class NetworkCreateRequest
     public string? Driver { get; set; }
     public Ipam? IPAM { get; set; }
     public Dictionary<string, string>? Labels { get; set; }
+    /// <summary>Overlay only: standalone containers may join it too.</summary>
+    public bool Attachable { get; set; }
 }
 
 public sealed class NetworkCreateResponse

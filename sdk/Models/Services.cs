@@ -21,6 +21,15 @@ public sealed class TaskSpec
     /// <summary>Flotilla's: the runtime plugin to run the task's container with ("linux", "kvm"…).</summary>
     public string? Runtime { get; set; }
     public long ForceUpdate { get; set; }
+    /// <summary>Overlay networks the tasks join; the first carries the service's virtual IP.</summary>
+    public List<NetworkAttachmentConfig>? Networks { get; set; }
+}
+
+public sealed class NetworkAttachmentConfig
+{
+    /// <summary>The network's name or id.</summary>
+    public string Target { get; set; } = "";
+    public List<string>? Aliases { get; set; }
 }
 
 public sealed class ContainerSpec
@@ -123,6 +132,22 @@ public sealed class Service
     public ServiceSpec? PreviousSpec { get; set; }
     public ServiceUpdateStatus? UpdateStatus { get; set; }
     public ServiceStatus? ServiceStatus { get; set; }
+    public ServiceEndpoint? Endpoint { get; set; }
+}
+
+/// <summary>Where a service is reached: its published ports and its virtual IP on each network.</summary>
+public sealed class ServiceEndpoint
+{
+    public EndpointSpec Spec { get; set; } = new();
+    public List<PortConfig> Ports { get; set; } = [];
+    public List<EndpointVirtualIP> VirtualIPs { get; set; } = [];
+}
+
+public sealed class EndpointVirtualIP
+{
+    public string NetworkID { get; set; } = "";
+    /// <summary>With the prefix length ("10.255.0.2/32").</summary>
+    public string Addr { get; set; } = "";
 }
 
 public sealed class ServiceUpdateStatus

@@ -33,7 +33,8 @@ public sealed class SwarmCluster : IAsyncLifetime
         Registry = await Flotilla.Registry.Tests.DockerRegistry.StartAsync(address: Network.Gateway);
         for (var n = 1; n <= Size; n++)
         {
-            var node = await Daemon.StartAsync(Network.Launcher(n), "--advertise-addr", Network.Address(n), $"--Registry:insecure={Registry.Host}");
+            var node = await Daemon.StartAsync(Network.Launcher(n), "--advertise-addr", Network.Address(n), $"--Registry:insecure={Registry.Host}",
+                "--Plugins:network:dns-upstream=none");
             Nodes.Add(node);
             await node.ImportBusyboxAsync();
         }

@@ -456,7 +456,8 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         var good = Path.Combine(dir, "app.dab");
         await File.WriteAllTextAsync(good, """
             {"Version":"0.1","Services":{
-              "api":{"Image":"busybox","Command":["sleep"],"Args":["3600"],"Env":["MODE=api"],"Labels":{"tier":"back"},"WorkingDir":"/tmp"},
+              "api":{"Image":"busybox","Command":["sleep"],"Args":["3600"],"Env":["MODE=api"],"Labels":{"tier":"back"},"WorkingDir":"/tmp",
+                     "Ports":[{"Protocol":"tcp","Port":80}],"Networks":["back"]},
               "worker":{"Image":"busybox","Args":["sleep","3600"]}}}
             """);
         var deployed = await cluster.Manager.CliAsync("stack", "deploy", "--bundle-file", good, "shop");
@@ -469,6 +470,16 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
             var ps = await cluster.Manager.CliAsync("stack", "ps", "shop");
             Assert.Contains("shop_api.1", ps.Stdout);
             Assert.Contains("shop_worker.1", ps.Stdout);
+            using (var client = cluster.Client())
+            {
+                // As docker's bundle deploy: the stack's networks, and the bundle's port published on one the swarm picks.
+                var networks = (await client.Networks.ListAsync()).Select(n => n.Name).ToList();
+                Assert.Contains("shop-back", networks);
+                Assert.Contains("shop-default", networks);
+                var port = Assert.Single((await client.Services.InspectAsync("shop_api")).Endpoint!.Ports);
+                Assert.Equal(80, port.TargetPort);
+                Assert.InRange(port.PublishedPort, 30000, 32767);
+            }
 
             var unknown = Path.Combine(dir, "unknown.dab");
             await File.WriteAllTextAsync(unknown, """{"Version":"0.1","Services":{"a":{"Image":"busybox","Replicas":3}}}""");
@@ -488,6 +499,7 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         }
 
         Assert.DoesNotContain("shop", (await cluster.Manager.CliAsync("service", "ls")).Stdout);
+        Assert.DoesNotContain("shop-", (await cluster.Manager.CliAsync("network", "ls")).Stdout);
     }
 
     [Fact]
@@ -512,6 +524,164 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         {
             await cluster.Manager.CliAsync("service", "rm", "talker");
         }
+    }
+
+    [Fact]
+    public async Task AnOverlayServiceIsFoundByNameBalancedOverItsTasksAndPublishedOnEveryNode()
+    {
+        var network = await cluster.Manager.CliAsync("network", "create", "--driver", "overlay", "--attachable", "ov");
+        Assert.True(network.ExitCode == 0, network.ToString());
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "web", "--replicas", "3", "--network", "ov", "--publish", "8080:80",
+            "--restart-delay", "0s", "--stop-grace-period", "1s", "busybox", "sh", "-c", "hostname > /tmp/index.html && exec httpd -f -p 80 -h /tmp");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var victim = cluster.Nodes[2];
+        var victimDown = false;
+        try
+        {
+            var tasks = SwarmCluster.Running(await cluster.WaitForTasksAsync("web", t => SwarmCluster.Running(t).Count == 3, Converge));
+            var hostnames = tasks.Select(t => t.Status.ContainerStatus!.ContainerID[..12]).ToHashSet();
+            using (var client = cluster.Client())
+            {
+                var vip = Assert.Single((await client.Services.InspectAsync("web")).Endpoint!.VirtualIPs);
+                Assert.StartsWith("10.255.", vip.Addr);
+            }
+
+            // The routing mesh: port 8080 of every node answers, round-robin over all three tasks wherever they run
+            // (once each node has heard that the last task runs: within a second).
+            for (var n = 1; n <= SwarmCluster.Size; n++)
+            {
+                var url = $"http://{cluster.Network.Address(n)}:8080/";
+                await WaitAsync(async () => hostnames.SetEquals(await GetManyAsync(url, 6)), $"node {n}'s port 8080 to answer from every task");
+            }
+
+            // A standalone container on the attachable network: tasks.web lists every task, the service's name is its
+            // virtual IP balanced over them, and a task on another node answers to its container's name.
+            var ids = await cluster.NodeIdsAsync();
+            var remote = tasks.First(t => ids[t.NodeID] != cluster.Manager.Name);
+            var remoteName = $"web.{remote.Slot}.{remote.ID}";
+            // And a container started on node 2's own bridge network, then connected to the overlay network.
+            Assert.Equal(0, (await cluster.Nodes[1].CliAsync("run", "-d", "--name", "lone", "busybox", "sleep", "3600")).ExitCode);
+            var connected = await cluster.Nodes[1].CliAsync("network", "connect", "ov", "lone");
+            Assert.True(connected.ExitCode == 0, connected.ToString());
+            var probe = await cluster.Manager.CliAsync("run", "--rm", "--network", "ov", "busybox", "sh", "-c",
+                $"nslookup tasks.web; for i in 1 2 3 4 5 6; do wget -qO- http://web/; done; ping -c 1 -W 3 {remoteName} && ping -c 1 -W 3 lone && echo PING-OK");
+            Assert.True(probe.ExitCode == 0, probe.ToString());
+            Assert.Equal(0, (await cluster.Nodes[1].CliAsync("network", "disconnect", "ov", "lone")).ExitCode);
+            Assert.Equal(0, (await cluster.Nodes[1].CliAsync("rm", "-f", "lone")).ExitCode);
+            Assert.Equal(3, probe.Stdout.Split('\n').Count(l => l.StartsWith("Address", StringComparison.Ordinal) && l.Contains("10.0.") && !l.Contains(":53")));
+            Assert.True(hostnames.SetEquals(probe.Stdout.Split('\n').Where(hostnames.Contains).ToHashSet()), probe.ToString());
+            Assert.Contains("PING-OK", probe.Stdout);
+
+            // Kill a node that runs a task: within seconds every request to the live nodes is answered, never by the lost task.
+            var lost = tasks.Single(t => ids[t.NodeID] == victim.Name).Status.ContainerStatus!.ContainerID[..12];
+            await victim.KillAsync();
+            victimDown = true;
+            await WaitAsync(async () =>
+            {
+                var answers = (await GetManyAsync($"http://{cluster.Network.Address(1)}:8080/", 6, TimeSpan.FromSeconds(1)))
+                    .Concat(await GetManyAsync($"http://{cluster.Network.Address(2)}:8080/", 6, TimeSpan.FromSeconds(1))).ToList();
+                return answers.Count == 12 && !answers.Contains(lost);
+            }, "the mesh to answer every request from live tasks only");
+            await victim.StartProcessAsync();
+            victimDown = false;
+            await cluster.WaitSteadyAsync();
+
+            // The restarted node rebuilds its part of the mesh from the swarm: its port answers from all three tasks.
+            var now = SwarmCluster.Running(await cluster.WaitForTasksAsync("web", t => SwarmCluster.Running(t).Count == 3, Converge))
+                .Select(t => t.Status.ContainerStatus!.ContainerID[..12]).ToHashSet();
+            var restarted = $"http://{cluster.Network.Address(3)}:8080/";
+            await WaitAsync(async () => now.SetEquals(await GetManyAsync(restarted, 6)), "the restarted node's port 8080 to answer from every task");
+        }
+        finally
+        {
+            if (victimDown)
+            {
+                await victim.StartProcessAsync();
+                await cluster.WaitSteadyAsync();
+            }
+
+            Assert.Equal(0, (await cluster.Manager.CliAsync("service", "rm", "web")).ExitCode);
+        }
+
+        // Nothing of the service stays: no rule for its port on any node; and the network can go, with its tunnels.
+        await WaitAsync(async () => (await Task.WhenAll(Enumerable.Range(1, SwarmCluster.Size).Select(n =>
+            Run.ShellAsync($"ip netns exec {cluster.Network.Namespace(n)} nft list ruleset | grep -c 'dport 8080' || true")))).All(r => r.Stdout.Trim() == "0"),
+            "the service's rules to go from every node");
+        await WaitAsync(async () => (await cluster.Manager.CliAsync("network", "rm", "ov")).ExitCode == 0, "the network to be removable");
+        await WaitAsync(async () => (await Task.WhenAll(Enumerable.Range(1, SwarmCluster.Size).Select(n =>
+            Run.ShellAsync($"ip -n {cluster.Network.Namespace(n)} -o link show type vxlan")))).All(r => r.Stdout.Trim().Length == 0),
+            "the VXLAN devices to go from every node");
+    }
+
+    [Fact]
+    public async Task AHostModePortAnswersOnlyOnTheNodeRunningTheTask()
+    {
+        var created = await cluster.Manager.CliAsync("service", "create", "--name", "pinned", "--publish", "published=8081,target=80,mode=host",
+            "--stop-grace-period", "1s", "busybox", "sh", "-c", "hostname > /tmp/index.html && exec httpd -f -p 80 -h /tmp");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            var task = Assert.Single(SwarmCluster.Running(await cluster.WaitForTasksAsync("pinned", t => SwarmCluster.Running(t).Count == 1, Converge)));
+            var ids = await cluster.NodeIdsAsync();
+            var at = cluster.Nodes.FindIndex(n => n.Name == ids[task.NodeID]) + 1;
+            Assert.Equal([task.Status.ContainerStatus!.ContainerID[..12]], await GetManyAsync($"http://{cluster.Network.Address(at)}:8081/", 1));
+            var elsewhere = at % SwarmCluster.Size + 1;
+            Assert.Empty(await GetManyAsync($"http://{cluster.Network.Address(elsewhere)}:8081/", 1, TimeSpan.FromSeconds(2)));
+        }
+        finally
+        {
+            Assert.Equal(0, (await cluster.Manager.CliAsync("service", "rm", "pinned")).ExitCode);
+        }
+    }
+
+    [Fact]
+    public async Task BadOverlayRequestsGetClearErrors()
+    {
+        Assert.Equal(0, (await cluster.Manager.CliAsync("network", "create", "--driver", "overlay", "--subnet", "10.99.0.0/24", "used")).ExitCode);
+        try
+        {
+            var overlap = await cluster.Manager.CliAsync("network", "create", "--driver", "overlay", "--subnet", "10.99.0.0/16", "other");
+            Assert.Contains("overlaps network used", overlap.Stderr);
+            var badName = await cluster.Manager.CliAsync("network", "create", "--driver", "overlay", "bad_name");
+            Assert.Contains("invalid network name", badName.Stderr);
+            var notAttachable = await cluster.Manager.CliAsync("run", "--rm", "--network", "used", "busybox", "true");
+            Assert.Contains("not attachable", notAttachable.Stderr);
+            Assert.Equal(0, (await cluster.Manager.CliAsync("service", "create", "--name", "holder", "--network", "used", "--publish", "9090:80",
+                "--stop-grace-period", "1s", "busybox", "sleep", "3600")).ExitCode);
+            var taken = await cluster.Manager.CliAsync("service", "create", "--name", "taker", "--publish", "9090:80", "busybox", "sleep", "3600");
+            Assert.Contains("already in use by service 'holder'", taken.Stderr);
+            var inUse = await cluster.Manager.CliAsync("network", "rm", "used");
+            Assert.Contains("in use by service holder", inUse.Stderr);
+            var noSuch = await cluster.Manager.CliAsync("service", "create", "--name", "lost", "--network", "nosuch", "busybox", "true");
+            Assert.Contains("network nosuch not found", noSuch.Stderr);
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("service", "rm", "holder");
+            await cluster.Manager.CliAsync("network", "rm", "used");
+        }
+    }
+
+    /// <summary>The bodies (trimmed) of those of <paramref name="count"/> GETs that were answered.</summary>
+    private static async Task<List<string>> GetManyAsync(string url, int count, TimeSpan? timeout = null)
+    {
+        using var http = new HttpClient { Timeout = timeout ?? TimeSpan.FromSeconds(5) };
+        var seen = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            try
+            {
+                // A fresh connection each time: balancing is per connection.
+                using var request = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { ConnectionClose = true } };
+                using var response = await http.SendAsync(request);
+                seen.Add((await response.Content.ReadAsStringAsync()).Trim());
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+            }
+        }
+
+        return seen;
     }
 
     [Fact]

@@ -135,6 +135,25 @@ public sealed class LifecycleTests(SharedDaemon shared)
     }
 
     [Fact]
+    public async Task Attach_streams_a_running_containers_output_from_now_on_and_ends_with_its_exit_code()
+    {
+        var name = D.Name + "-attach";
+        try
+        {
+            Assert.Equal(0, (await D.CliAsync("run", "-d", "--name", name, "busybox", "sh", "-c", "echo early; sleep 2; echo late; echo oops >&2; exit 7")).ExitCode);
+            var attached = await D.CliAsync("attach", name);
+            Assert.Equal(7, attached.ExitCode);
+            Assert.Equal("late\n", attached.Stdout); // what came before the attach is in the log, not here
+            Assert.Contains("oops", attached.Stderr);
+            Assert.Contains("You cannot attach to a stopped container", (await D.CliAsync("attach", name)).Stderr);
+        }
+        finally
+        {
+            await D.CliAsync("rm", "-f", name);
+        }
+    }
+
+    [Fact]
     public async Task Restart_replaces_the_running_process()
     {
         var name = D.Name + "-restart";

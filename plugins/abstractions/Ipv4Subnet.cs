@@ -1,9 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using Flotilla.Plugins;
-
-namespace Flotilla.Network;
+namespace Flotilla.Plugins;
 
 /// <summary>An IPv4 prefix ("10.1.0.0/24") with the address arithmetic IPAM needs.</summary>
 public readonly record struct Ipv4Subnet(uint Network, int PrefixLength)
@@ -31,6 +29,27 @@ public readonly record struct Ipv4Subnet(uint Network, int PrefixLength)
         return (address & subnet.Mask) == address
             ? subnet
             : throw new PluginException($"invalid {what} '{text}': {Format(address)} is not the first address of a /{length}; did you mean {new Ipv4Subnet(address & subnet.Mask, length)}?", PluginErrorKind.InvalidInput);
+    }
+
+    /// <summary>
+    /// IPAM's pick: the first host address after <paramref name="after"/> (wrapping round) that is not in
+    /// <paramref name="taken"/>, so that a freed address rests before it is handed out again; null when none is left.
+    /// </summary>
+    public string? NextFree(IReadOnlySet<string> taken, string? after)
+    {
+        var first = Network + 1;
+        var count = Broadcast - first;
+        var start = after is not null && TryAddress(after, out var last) && Contains(last) ? last - first + 1 : 0;
+        for (uint i = 0; i < count; i++)
+        {
+            var candidate = Format(first + (start + i) % count);
+            if (!taken.Contains(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
     }
 
     public static bool TryAddress(string text, out uint address)
