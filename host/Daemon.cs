@@ -68,9 +68,11 @@ public static class Daemon
         var stateDb = Path.Combine(options.DataRoot, "state.db");
         SqliteGrainStorageSchema.EnsureCreated(stateDb);
         var swarm = SwarmConfig.Load(options.DataRoot);
+        SwarmCertificates? certificates = null;
         if (swarm is not null)
         {
             ClusterSchema.EnsureAsync(swarm.DataStore, CancellationToken.None).GetAwaiter().GetResult();
+            certificates = SwarmCertificates.Load(options.DataRoot);
         }
 
         var services = builder.Services;
@@ -95,12 +97,14 @@ public static class Daemon
         services.AddSingleton<IImageSource, RegistryImageSource>();
         services.AddSingleton<TaskAgent>();
         services.AddSingleton<OverlaySync>();
-        services.AddSingleton(sp => new SwarmContext(swarm, sp.GetRequiredService<IGrainFactory>(), node, options.SwarmPort));
+        services.AddSingleton(sp => new SwarmContext(swarm, sp.GetRequiredService<IGrainFactory>(), node, options.SwarmPort, certificates));
         services.AddSingleton<DaemonRestart>();
         if (swarm is not null)
         {
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SwarmStartup>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MembershipWatcher>();
+            services.AddSingleton(certificates!);
+            services.AddHostedService<CertificateRenewal>();
         }
 
         builder.UseOrleans(silo =>
@@ -125,6 +129,7 @@ public static class Daemon
             else
             {
                 ConfigureSwarm(silo, swarm, options);
+                SwarmTls.Configure(silo, certificates!);
             }
 
             silo.Services.AddPlacementDirector<NodePlacementStrategy, NodePlacementDirector>();
@@ -140,7 +145,7 @@ public static class Daemon
             if (swarm is not null)
             {
                 // Other nodes join through this port: it answers only the admission call (see SwarmEndpoints).
-                k.Listen(System.Net.IPAddress.Parse(swarm.AdvertiseAddress), options.SwarmPort);
+                k.Listen(System.Net.IPAddress.Parse(swarm.AdvertiseAddress), options.SwarmPort, listen => SwarmTls.Configure(listen, certificates!));
             }
 
             k.AddServerHeader = false;

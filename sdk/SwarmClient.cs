@@ -32,6 +32,10 @@ public sealed class SwarmClient
     public Task RotateTokenAsync(bool worker, bool manager, CancellationToken ct = default) =>
         _transport.SendAsync(HttpMethod.Post, $"swarm/update?rotateWorkerToken={worker}&rotateManagerToken={manager}", ct);
 
+    /// <summary>Sets how long node certificates are valid (docker's <c>swarm update --cert-expiry</c>); nodes renew at about half of it.</summary>
+    public Task SetNodeCertExpiryAsync(TimeSpan expiry, CancellationToken ct = default) =>
+        _transport.SendAsync(HttpMethod.Post, $"swarm/update?nodeCertExpiry={expiry.Ticks * 100}", ct);
+
     /// <summary>Waits until the daemon is back after init/join/leave and its swarm state is settled (or times out).</summary>
     public async Task<SwarmLocalInfo> WaitUntilSettledAsync(bool inSwarm, TimeSpan timeout, CancellationToken ct = default)
     {

@@ -5,7 +5,7 @@ using Flotilla.Client.Models;
 
 namespace Flotilla.Cli.Commands;
 
-/// <summary>swarm init|join|join-token|leave, node ls|inspect|update|rm|promote|demote, service create|ls|ps|inspect|scale|update|rollback|rm.</summary>
+/// <summary>swarm init|join|join-token|leave|update, node ls|inspect|update|rm|promote|demote, service create|ls|ps|inspect|scale|update|rollback|rm.</summary>
 public static class SwarmCommands
 {
     public static readonly ISet<string> ServiceCreateValuedOptions = new HashSet<string>
@@ -23,6 +23,7 @@ public static class SwarmCommands
         swarm.Subcommands.Add(Join());
         swarm.Subcommands.Add(JoinToken());
         swarm.Subcommands.Add(Leave());
+        swarm.Subcommands.Add(Update());
         yield return swarm;
 
         var node = new Command("node", "Manage swarm nodes");
@@ -151,6 +152,24 @@ public static class SwarmCommands
             await client.Swarm.LeaveAsync(parse.GetValue(Force), ct);
             await client.Swarm.WaitUntilSettledAsync(false, TimeSpan.FromSeconds(60), ct);
             Console.WriteLine("Node left the swarm.");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Update()
+    {
+        var certExpiry = new Option<string>("--cert-expiry") { Description = "Validity period for node certificates (ns|us|ms|s|m|h) (default 2160h0m0s)" };
+        var command = Cli.Verb("update", "Update the swarm", certExpiry);
+        command.SetAction(async (parse, ct) =>
+        {
+            using var client = Cli.Client(parse);
+            if (parse.GetValue(certExpiry) is { } expiry)
+            {
+                await client.Swarm.SetNodeCertExpiryAsync(GoDuration.Parse(expiry, "--cert-expiry"), ct);
+            }
+
+            Console.WriteLine("Swarm updated.");
             return 0;
         });
         return command;

@@ -6,7 +6,7 @@ public sealed class SwarmGrain([PersistentState("swarm", "cluster")] IPersistent
 
     private INodeRegistryGrain Nodes => GrainFactory.GetGrain<INodeRegistryGrain>("nodes");
 
-    public async Task<SwarmInfo> InitAsync(string clusterId, NodeDescription firstNode)
+    public async Task<SwarmInfo> InitAsync(string clusterId, string caDigest, NodeDescription firstNode)
     {
         if (S.ClusterId.Length == 0)
         {
@@ -14,6 +14,7 @@ public sealed class SwarmGrain([PersistentState("swarm", "cluster")] IPersistent
             state.State = new SwarmState
             {
                 ClusterId = clusterId,
+                CaDigest = caDigest,
                 CreatedAt = now,
                 UpdatedAt = now,
                 WorkerSecret = JoinToken.NewSecret(),
@@ -47,14 +48,29 @@ public sealed class SwarmGrain([PersistentState("swarm", "cluster")] IPersistent
         return Info();
     }
 
-    public async Task<NodeRole> AdmitAsync(string token, NodeDescription node)
+    public async Task<SwarmInfo> SetNodeCertExpiryAsync(TimeSpan expiry)
+    {
+        EnsureInitialised();
+        if (expiry < TimeSpan.FromSeconds(10))
+        {
+            throw FlotillaException.Invalid($"--cert-expiry {expiry}: node certificates must be valid for at least 10 seconds (swarmkit's default is 90 days, 2160h).");
+        }
+
+        S.NodeCertExpiry = expiry;
+        S.UpdatedAt = DateTimeOffset.UtcNow;
+        S.Version++;
+        await state.WriteStateAsync();
+        return Info();
+    }
+
+    public async Task<NodeRecord> AdmitAsync(string token, NodeDescription node)
     {
         EnsureInitialised();
         var parsed = JoinToken.Parse(token)
-            ?? throw new FlotillaException(ErrorKind.Unauthorized, "The join token is malformed: a token looks like FLTKN-1-<cluster>-<secret>. Ask a manager for it with `flotilla swarm join-token worker`.");
-        if (parsed.ClusterId != S.ClusterId)
+            ?? throw new FlotillaException(ErrorKind.Unauthorized, "The join token is malformed: a token looks like FLTKN-1-<CA digest>-<secret>. Ask a manager for it with `flotilla swarm join-token worker`.");
+        if (parsed.CaDigest != S.CaDigest)
         {
-            throw new FlotillaException(ErrorKind.Unauthorized, $"The join token belongs to another swarm ({parsed.ClusterId}), not to {S.ClusterId}. Ask a manager of this swarm for its token with `flotilla swarm join-token worker`.");
+            throw new FlotillaException(ErrorKind.Unauthorized, $"The join token names a CA (digest {parsed.CaDigest}) other than this swarm's ({S.CaDigest}): it belongs to another swarm. Ask a manager of this swarm for its token with `flotilla swarm join-token worker`.");
         }
 
         NodeRole role;
@@ -71,12 +87,11 @@ public sealed class SwarmGrain([PersistentState("swarm", "cluster")] IPersistent
             throw new FlotillaException(ErrorKind.Unauthorized, "The join token is not valid (wrong, or rotated since). Ask a manager for the current one with `flotilla swarm join-token worker`.");
         }
 
-        await Nodes.AdmitAsync(node, role);
-        return role;
+        return await Nodes.AdmitAsync(node, role);
     }
 
     private SwarmInfo Info() => new(S.ClusterId, S.CreatedAt, S.UpdatedAt,
-        JoinToken.Format(S.ClusterId, S.WorkerSecret), JoinToken.Format(S.ClusterId, S.ManagerSecret), S.Version);
+        JoinToken.Format(S.CaDigest, S.WorkerSecret), JoinToken.Format(S.CaDigest, S.ManagerSecret), S.Version, S.NodeCertExpiry);
 
     private void EnsureInitialised()
     {

@@ -17,6 +17,7 @@ public static class SwarmViews
         CreatedAt = info.CreatedAt,
         UpdatedAt = info.UpdatedAt,
         JoinTokens = new JoinTokens { Worker = info.WorkerToken, Manager = info.ManagerToken },
+        Spec = new SwarmSpec { CAConfig = new SwarmCaConfig { NodeCertExpiry = info.NodeCertExpiry.Ticks * 100 } },
     };
 
     public static SwarmNode Node(NodeView view)

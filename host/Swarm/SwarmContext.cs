@@ -4,9 +4,12 @@ using Flotilla.Grains.Swarm;
 namespace Flotilla.Host.Swarm;
 
 /// <summary>This node's place in a swarm, for the API: whether it is in one, and whether it may manage it.</summary>
-public sealed class SwarmContext(SwarmConfig? config, IGrainFactory grains, Flotilla.Grains.Local.NodeContext node, int swarmPort)
+public sealed class SwarmContext(SwarmConfig? config, IGrainFactory grains, Flotilla.Grains.Local.NodeContext node, int swarmPort, SwarmCertificates? certificates = null)
 {
     public SwarmConfig? Config => config;
+
+    /// <summary>This node's TLS identity in the swarm; null when it is in none.</summary>
+    public SwarmCertificates? Certificates => certificates;
 
     public bool Active => config is not null;
 

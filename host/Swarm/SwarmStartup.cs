@@ -35,7 +35,12 @@ public sealed class SwarmStartup(
         {
             if (config.PendingInit)
             {
-                await swarm.Grains.GetGrain<ISwarmGrain>("swarm").InitAsync(config.ClusterId, description);
+                var certificates = swarm.Certificates!;
+                var info = await swarm.Grains.GetGrain<ISwarmGrain>("swarm").InitAsync(config.ClusterId, certificates.CaDigest, description);
+                // The swarm has now given this node its id: its certificate names it from here on.
+                var self = await swarm.Grains.GetGrain<INodeRegistryGrain>("nodes").GetAsync(node.NodeName);
+                var (key, csr) = ClusterCa.NewRequest();
+                certificates.Replace(certificates.Sign(csr, self.Record.Id, NodeRole.Manager, config.ClusterId, info.NodeCertExpiry), key);
                 (config with { PendingInit = false }).Save(options.DataRoot);
                 logger.LogInformation("Swarm {ClusterId} initialised; node {Node} is its first manager", config.ClusterId, node.NodeName);
             }

@@ -39,6 +39,8 @@ namespace Flotilla.Client.Models;
 [JsonSerializable(typeof(SwarmInspect))]
 [JsonSerializable(typeof(SwarmAdmitRequest))]
 [JsonSerializable(typeof(SwarmAdmitResponse))]
+[JsonSerializable(typeof(SwarmRenewRequest))]
+[JsonSerializable(typeof(SwarmRenewResponse))]
 [JsonSerializable(typeof(List<SwarmNode>))]
 [JsonSerializable(typeof(SwarmNode))]
 [JsonSerializable(typeof(NodeSpec))]

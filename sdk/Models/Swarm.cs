@@ -44,6 +44,13 @@ public sealed class SwarmInspect
 public sealed class SwarmSpec
 {
     public string Name { get; set; } = "default";
+    public SwarmCaConfig CAConfig { get; set; } = new();
+}
+
+public sealed class SwarmCaConfig
+{
+    /// <summary>How long node certificates are valid, in nanoseconds.</summary>
+    public long NodeCertExpiry { get; set; }
 }
 
 /// <summary>The swarm part of GET /info.</summary>
@@ -85,6 +92,8 @@ public sealed class SwarmAdmitRequest
     public List<string> Runtimes { get; set; } = [];
     /// <summary>Set for a node without a daemon of its own: the node whose daemon runs its tasks.</summary>
     public string? HostedBy { get; set; }
+    /// <summary>PEM certificate signing request for the node's own key; omitted only for a hosted node (no daemon, no silo).</summary>
+    public string? Csr { get; set; }
 }
 
 public sealed class SwarmAdmitResponse
@@ -92,4 +101,23 @@ public sealed class SwarmAdmitResponse
     public string ClusterID { get; set; } = "";
     public string DataStore { get; set; } = "";
     public string Role { get; set; } = "";
+    public string NodeID { get; set; } = "";
+    /// <summary>The node's certificate (PEM), signed by the cluster CA.</summary>
+    public string? Certificate { get; set; }
+    public string CaCertificate { get; set; } = "";
+    /// <summary>The CA's key (PEM), for a node admitted as a manager only.</summary>
+    public string? CaKey { get; set; }
+}
+
+/// <summary>Flotilla's own: a node asks a manager (over mutual TLS, with its current certificate) to sign a new one.</summary>
+public sealed class SwarmRenewRequest
+{
+    public string Csr { get; set; } = "";
+}
+
+public sealed class SwarmRenewResponse
+{
+    public string Certificate { get; set; } = "";
+    /// <summary>The CA's key (PEM), for a node that the swarm now makes a manager.</summary>
+    public string? CaKey { get; set; }
 }

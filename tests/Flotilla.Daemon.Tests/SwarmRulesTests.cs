@@ -157,8 +157,11 @@ public sealed class SwarmRulesTests
     [Fact]
     public void JoinTokensParseAndCompare()
     {
-        var token = JoinToken.Format("cluster1", "secret");
-        Assert.Equal(("cluster1", "secret"), JoinToken.Parse(token));
+        var digest = JoinToken.Digest([1, 2, 3]);
+        Assert.Equal(50, digest.Length);
+        Assert.NotEqual(digest, JoinToken.Digest([1, 2, 4]));
+        var token = JoinToken.Format(digest, "secret");
+        Assert.Equal((digest, "secret"), JoinToken.Parse(token));
         Assert.Null(JoinToken.Parse("SWMTKN-1-abc"));
         Assert.Null(JoinToken.Parse("FLTKN-1-nosecret-"));
         Assert.True(JoinToken.SecretEquals("abc", "abc"));

@@ -1,5 +1,6 @@
 using Flotilla.Client;
 using Flotilla.Client.Models;
+using System.Security.Cryptography.X509Certificates;
 using Flotilla.Tests.Harness;
 
 namespace Flotilla.Swarm.Tests;
@@ -38,10 +39,124 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         Assert.NotEqual(0, wrong.ExitCode);
         Assert.Contains("not valid", wrong.Stderr);
 
+        // The right secret with another CA's digest: the manager's CA is not the one the token names, so the stranger
+        // sends nothing (as swarmkit, it trusts nothing on first use).
+        var parts = token.Split('-');
+        var otherCa = string.Join('-', parts[0], parts[1], new string('0', parts[2].Length), parts[3]);
+        var pinned = await stranger.CliAsync("swarm", "join", "--token", otherCa, cluster.ManagerAddress);
+        Assert.NotEqual(0, pinned.ExitCode);
+        Assert.Contains("CA digest", pinned.Stderr);
+        Assert.Contains("another swarm", pinned.Stderr);
+
+        // A rotated token stops admitting at once.
+        var rotated = await cluster.Manager.CliAsync("swarm", "join-token", "--rotate", "-q", "worker");
+        Assert.True(rotated.ExitCode == 0, rotated.ToString());
+        Assert.NotEqual(token, rotated.Stdout.Trim());
+        var old = await stranger.CliAsync("swarm", "join", "--token", token, cluster.ManagerAddress);
+        Assert.NotEqual(0, old.ExitCode);
+        Assert.Contains("not valid", old.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(stranger.DataRoot, "swarm-tls")), "a refused node keeps no swarm certificates");
+
         // Workers can't manage the swarm.
         var fromWorker = await cluster.Nodes[1].CliAsync("service", "ls");
         Assert.NotEqual(0, fromWorker.ExitCode);
         Assert.Contains("not a swarm manager", fromWorker.Stderr);
+    }
+
+    [Fact]
+    public async Task SilosAndTheSwarmPortSpeakOnlyMutualTlsWithCertificatesOfTheSwarmsCa()
+    {
+        // Each node keeps its certificates under its data root, root-only; only managers hold the CA key.
+        var managerTls = Path.Combine(cluster.Manager.DataRoot, "swarm-tls");
+        var workerTls = Path.Combine(cluster.Nodes[1].DataRoot, "swarm-tls");
+        Assert.True(File.Exists(Path.Combine(managerTls, "ca-key.pem")));
+        Assert.False(File.Exists(Path.Combine(workerTls, "ca-key.pem")), "a worker must not hold the CA key");
+        foreach (var file in Directory.GetFiles(workerTls).Concat(Directory.GetFiles(managerTls)))
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+
+        var ca = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(workerTls, "ca.pem")));
+        var workerPem = await File.ReadAllTextAsync(Path.Combine(workerTls, "node.pem"));
+        var worker = X509Certificate2.CreateFromPem(workerPem, workerPem);
+        var ids = await cluster.NodeIdsAsync();
+        Assert.Equal(cluster.Nodes[1].Name, ids[worker.GetNameInfo(X509NameType.SimpleName, false)]);
+        Assert.Contains("OU=swarm-worker", worker.Subject);
+
+        // The manager's silo presents its certificate (CN its node id, OU its role) and admits a peer of the swarm...
+        var silo = $"{cluster.Network.Address(1)}:{cluster.Manager.SiloPort}";
+        var accepted = await TlsProbe.ConnectAsync(silo, ca, worker);
+        Assert.True(accepted.Accepted, accepted.Detail);
+        Assert.Equal(cluster.Manager.Name, ids[accepted.ServerCertificate!.GetNameInfo(X509NameType.SimpleName, false)]);
+        Assert.Contains("OU=swarm-manager", accepted.ServerCertificate.Subject);
+
+        // ... but nothing else: no client certificate, or one that looks the same but another CA signed, is cut off.
+        var stranger = TlsProbe.SelfSigned(worker.Subject);
+        var forged = await TlsProbe.ConnectAsync(silo, ca, stranger);
+        Assert.False(forged.Accepted, "a certificate the swarm's CA did not sign was accepted by the silo");
+        var anonymous = await TlsProbe.ConnectAsync(silo, ca, null);
+        Assert.False(anonymous.Accepted, "the silo accepted a connection without a client certificate");
+
+        // The swarm port is TLS too: renewal needs a certificate of the swarm; a forged one is refused at the handshake.
+        var swarmPort = cluster.ManagerAddress;
+        Assert.False((await TlsProbe.ConnectAsync(swarmPort, ca, stranger)).Accepted, "the swarm port accepted a forged client certificate");
+        using (var http = TlsProbe.Http(ca, null))
+        {
+            var renew = await http.PostAsync($"https://{swarmPort}/swarm/renew", new StringContent("{\"Csr\":\"x\"}", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, renew.StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync($"https://{swarmPort}/containers/json")).StatusCode);
+        }
+
+        // Plain HTTP to the swarm port gets no answer from the API.
+        using (var plain = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => plain.GetStringAsync($"http://{swarmPort}/swarm/ca"));
+        }
+    }
+
+    [Fact]
+    public async Task ANodesCertificateIsRenewedBeforeItExpiresAndTheNodeStaysInTheSwarm()
+    {
+        var node = cluster.Nodes[2];
+        var tooShort = await cluster.Manager.CliAsync("swarm", "update", "--cert-expiry", "5s");
+        Assert.NotEqual(0, tooShort.ExitCode);
+        Assert.Contains("at least 10 seconds", tooShort.Stderr);
+        var set = await cluster.Manager.CliAsync("swarm", "update", "--cert-expiry", "20s");
+        Assert.True(set.ExitCode == 0, set.ToString());
+        try
+        {
+            // The node rejoins, and gets a certificate valid for 20 s.
+            Assert.True((await node.CliAsync("swarm", "leave")).ExitCode == 0);
+            var token = (await cluster.Manager.CliAsync("swarm", "join-token", "-q", "worker")).Stdout.Trim();
+            var joined = await node.CliAsync("swarm", "join", "--token", token, cluster.ManagerAddress);
+            Assert.True(joined.ExitCode == 0, joined + await node.ReadLogAsync());
+            var first = NodeCertificate(node);
+            Assert.InRange(first.NotAfter - DateTime.Now, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(21));
+
+            // Before it expires the node has a new one, and after the first has expired it is still in the swarm,
+            // its silo serving new connections with the renewed certificate.
+            await WaitAsync(() => Task.FromResult(NodeCertificate(node).SerialNumber != first.SerialNumber), "the node to renew its certificate");
+            Assert.True(DateTime.Now < first.NotAfter, "renewed only after expiry");
+            while (DateTime.Now < first.NotAfter.AddSeconds(2))
+            {
+                await Task.Delay(500);
+            }
+
+            await cluster.WaitSteadyAsync();
+            var ca = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(node.DataRoot, "swarm-tls", "ca.pem")));
+            var managerPem = await File.ReadAllTextAsync(Path.Combine(cluster.Manager.DataRoot, "swarm-tls", "node.pem"));
+            var probe = await TlsProbe.ConnectAsync($"{cluster.Network.Address(3)}:{node.SiloPort}", ca, X509Certificate2.CreateFromPem(managerPem, managerPem));
+            Assert.True(probe.Accepted, probe.Detail);
+            Assert.True(probe.ServerCertificate!.NotAfter > first.NotAfter, "the silo still presents its first certificate");
+        }
+        finally
+        {
+            await cluster.Manager.CliAsync("swarm", "update", "--cert-expiry", "2160h");
+        }
+
+        // Back to the default: the node's next renewal gives it a long-lived certificate again.
+        await WaitAsync(() => Task.FromResult(NodeCertificate(node).NotAfter > DateTime.Now.AddDays(1)), "the node to renew with the default validity");
+        await cluster.WaitSteadyAsync();
     }
 
     [Fact]
@@ -186,6 +301,10 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
             await WaitAsync(async () => (await second.CliAsync("service", "ls")).ExitCode == 0, "the promoted node to manage the swarm");
             using var client = cluster.Client(1);
             Assert.Equal(2, (await client.Nodes.ListAsync()).Count(n => n.Spec.Role == "manager"));
+
+            // Its certificate follows: renewed as a manager's, with the CA key that lets it sign.
+            await WaitAsync(() => Task.FromResult(NodeCertificate(second).Subject.Contains("OU=swarm-manager")
+                && File.Exists(Path.Combine(second.DataRoot, "swarm-tls", "ca-key.pem"))), "the promoted node's certificate to name it a manager");
         }
         finally
         {
@@ -194,6 +313,8 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
         }
 
         await WaitAsync(async () => (await second.CliAsync("service", "ls")).Stderr.Contains("not a swarm manager"), "the demoted node to be refused");
+        await WaitAsync(() => Task.FromResult(NodeCertificate(second).Subject.Contains("OU=swarm-worker")
+            && !File.Exists(Path.Combine(second.DataRoot, "swarm-tls", "ca-key.pem"))), "the demoted node's certificate to name it a worker, without the CA key");
         var alone = await cluster.Manager.CliAsync("node", "demote", cluster.Manager.Name);
         Assert.NotEqual(0, alone.ExitCode);
         Assert.Contains("last manager", alone.Stderr);
@@ -669,6 +790,9 @@ public sealed class SwarmTests(SwarmCluster cluster) : IClassFixture<SwarmCluste
             await cluster.Manager.CliAsync("service", "rm", "steady", "during-outage");
         }
     }
+
+    private static X509Certificate2 NodeCertificate(Daemon node) =>
+        X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(node.DataRoot, "swarm-tls", "node.pem")));
 
     private static async Task WaitAsync(Func<Task<bool>> condition, string what)
     {
