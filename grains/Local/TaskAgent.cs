@@ -206,7 +206,7 @@ public sealed class TaskAgent
             Runtime = t.Runtime,
             Binds = t.Mounts,
             Attachments = task.Networks ?? [],
-            NetworkMode = task.Networks is { Length: > 0 } networks ? networks[0].NetworkName : null,
+            NetworkMode = task.Networks is { Length: > 0 } networks ? networks[0].NetworkName : t.PredefinedNetwork,
             Ports = [.. t.Ports.Where(p => p.Mode == PortConfig.Host).Select(p => new PublishedPort(p.PublishedPort, p.TargetPort, p.Protocol))],
             MemoryBytes = t.LimitMemoryBytes,
             NanoCpus = t.LimitNanoCpus,

@@ -47,13 +47,19 @@ public sealed record TaskTemplate
     [Id(17)] public Dictionary<string, string> ContainerLabels { get; init; } = new();
     /// <summary>Bumped by <c>service update --force</c>: a new spec that changes nothing else still replaces every task.</summary>
     [Id(18)] public long ForceUpdate { get; init; }
-    /// <summary>Overlay networks (names or ids) its tasks join, in order: the first carries its virtual IP.</summary>
+    /// <summary>Overlay networks (names or ids) its tasks join, in order: the first carries its virtual IP; or the
+    /// swarm's predefined "none" or "host" alone, which give its containers no network or the node's own.</summary>
     [Id(19)] public string[] Networks { get; init; } = [];
     /// <summary>docker's EndpointSpec.Ports: published ports (a change replaces the tasks, as docker's does).</summary>
     [Id(20)] public PortConfig[] Ports { get; init; } = [];
 
     /// <summary>Its tasks get overlay addresses: it names networks, or publishes through the routing mesh.</summary>
-    public bool Networked => Networks.Length > 0 || Ports.Any(p => p.Mode == PortConfig.Ingress);
+    public bool Networked => Networks.Any(n => !IsPredefined(n)) || Ports.Any(p => p.Mode == PortConfig.Ingress);
+
+    /// <summary>The container's network mode when the service is on "none" or "host"; null otherwise.</summary>
+    public string? PredefinedNetwork => Networks is [var only] && IsPredefined(only) ? only : null;
+
+    public static bool IsPredefined(string network) => network is "none" or "host";
 
     /// <summary>
     /// By value, arrays and maps included: a spec that comes back through the API with the same contents must not

@@ -12,6 +12,11 @@ public static partial class ServiceSpecRules
 
     public static void Validate(ServiceSpec spec)
     {
+        if (spec.Task.Networks.Any(TaskTemplate.IsPredefined) && (spec.Task.Networks.Length > 1 || spec.Task.Ports.Any(p => p.Mode == PortConfig.Ingress)))
+        {
+            throw FlotillaException.Invalid("network none or host can't be combined with other networks or with ingress-published ports: use it alone (publish with mode=host)");
+        }
+
         if (spec.Name is not { Length: > 0 and <= 63 } || !DnsLabel().IsMatch(spec.Name))
         {
             throw FlotillaException.Invalid($"invalid service name '{spec.Name}': a name is 1-63 letters and digits, joined by '-' or '_', starting and ending with a letter or digit.");

@@ -61,7 +61,12 @@ var creating = Parallel.ForEachAsync(Enumerable.Range(1, serviceCount), new Para
     {
         Name = $"cp{i:D3}",
         Mode = new ServiceModeSpec { Replicated = new ReplicatedService { Replicas = replicas } },
-        TaskTemplate = new TaskSpec { Runtime = "null", ContainerSpec = new ContainerSpec { Image = "busybox:latest", Command = ["sleep", "infinity"] } },
+        // No network: the simulation measures the control plane, not 100 namespaces per simulated node on one bridge.
+        TaskTemplate = new TaskSpec
+        {
+            Runtime = "null", ContainerSpec = new ContainerSpec { Image = "busybox:latest", Command = ["sleep", "infinity"] },
+            Networks = [new NetworkAttachmentConfig { Target = "none" }],
+        },
     }, ct);
     }
     catch (FlotillaApiException e) when (e.Message.Contains("did not answer in time", StringComparison.Ordinal))

@@ -39,6 +39,14 @@ public sealed class RunTests(SharedDaemon shared)
     }
 
     [Fact]
+    public async Task A_tty_run_gets_a_terminal()
+    {
+        var run = await D.CliAsync("run", "--rm", "-t", "busybox", "sh", "-c", "tty; test -t 1 && echo is-a-tty");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches("^/dev/pts/[0-9]+\r\nis-a-tty\r\n$", run.Stdout); // a terminal's line endings, one stream
+    }
+
+    [Fact]
     public async Task Env_workdir_and_user_apply()
     {
         var run = await D.CliAsync("run", "--rm", "-e", "FOO=bar", "-w", "/tmp", "-u", "1000:1000",
