@@ -310,7 +310,7 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
         }
 
         process["env"] = new JsonArray([.. env.Select(e => (JsonNode)e)]);
-        process["terminal"] = false;
+        process["terminal"] = spec.Tty;
         if (spec.WorkingDir is not null)
         {
             process["cwd"] = spec.WorkingDir;
@@ -326,14 +326,19 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
         var processFile = Path.Combine(files.Scratch, $"exec-{Guid.NewGuid():N}.json");
         var runtimeLog = Path.ChangeExtension(processFile, ".log");
         await File.WriteAllTextAsync(processFile, process.ToJsonString(), ct);
-        var started = Process.Start(_oci.StartInfo(["--log", runtimeLog], "exec", "--process", processFile, id))!;
-        if (!spec.OpenStdin)
+        // In the run directory: a socket's path must stay under 108 bytes, which the container's directory may not.
+        using var console = spec.Tty ? new ConsoleSocket(Path.Combine(_settings.RunDirectory, $"tty{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}.sock")) : null;
+        var started = Process.Start(console is null
+            ? _oci.StartInfo(["--log", runtimeLog], "exec", "--process", processFile, id)
+            : _oci.StartInfo(["--log", runtimeLog], "exec", "--console-socket", console.Path, "--process", processFile, id))!;
+        if (!spec.OpenStdin || console is not null)
         {
             started.StandardInput.Close();
         }
 
         _ = started.WaitForExitAsync(CancellationToken.None).ContinueWith(_ => File.Delete(processFile), TaskScheduler.Default);
-        return new ProcessStreams(started, runtimeLog);
+        var terminal = console is null ? null : await console.ReceiveTerminalAsync(started.WaitForExitAsync(ct), ct);
+        return new ProcessStreams(started, runtimeLog, terminal);
     }
 
     /// <summary>

@@ -16,15 +16,21 @@ public sealed class ProcessStreams : IContainerStreams, IExecProcess
     private readonly string _runtimeLog;
     private readonly Channel<OutputFrame> _frames = Channel.CreateUnbounded<OutputFrame>();
     private readonly Task<int> _exit;
+    private readonly Stream? _terminal;
 
-    public ProcessStreams(Process process, string runtimeLog)
+    /// <param name="terminal">With <c>-t</c>: the pseudo-terminal's master, which carries the process' input and output.</param>
+    public ProcessStreams(Process process, string runtimeLog, Stream? terminal = null)
     {
         _process = process;
         _runtimeLog = runtimeLog;
+        _terminal = terminal;
         _exit = FinishAsync(Task.WhenAll(
             PumpAsync(process.StandardOutput.BaseStream, StdStream.Stdout),
-            PumpAsync(process.StandardError.BaseStream, StdStream.Stderr)));
+            PumpAsync(process.StandardError.BaseStream, StdStream.Stderr),
+            terminal is null ? Task.CompletedTask : PumpAsync(terminal, StdStream.Stdout)));
     }
+
+    private Stream Input => _terminal ?? _process.StandardInput.BaseStream;
 
     public IContainerStreams Streams => this;
 
@@ -38,13 +44,18 @@ public sealed class ProcessStreams : IContainerStreams, IExecProcess
 
     public async ValueTask WriteInputAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
-        await _process.StandardInput.BaseStream.WriteAsync(data, ct);
-        await _process.StandardInput.BaseStream.FlushAsync(ct);
+        await Input.WriteAsync(data, ct);
+        await Input.FlushAsync(ct);
     }
 
+    /// <summary>A terminal has no end of input to send: it ends with its process (as docker's).</summary>
     public ValueTask CloseInputAsync(CancellationToken ct)
     {
-        _process.StandardInput.Close();
+        if (_terminal is null)
+        {
+            _process.StandardInput.Close();
+        }
+
         return ValueTask.CompletedTask;
     }
 
@@ -65,6 +76,7 @@ public sealed class ProcessStreams : IContainerStreams, IExecProcess
 
         await _exit;
         _process.Dispose();
+        _terminal?.Dispose();
     }
 
     private async Task<int> FinishAsync(Task pumps)
@@ -88,9 +100,16 @@ public sealed class ProcessStreams : IContainerStreams, IExecProcess
     {
         var buffer = new byte[16 * 1024];
         int n;
-        while ((n = await stream.ReadAsync(buffer)) > 0)
+        try
         {
-            _frames.Writer.TryWrite(new OutputFrame(kind, buffer.AsSpan(0, n).ToArray()));
+            while ((n = await stream.ReadAsync(buffer)) > 0)
+            {
+                _frames.Writer.TryWrite(new OutputFrame(kind, buffer.AsSpan(0, n).ToArray()));
+            }
+        }
+        catch (IOException) when (stream == _terminal)
+        {
+            // EIO: the last process holding the terminal's other side is gone.
         }
     }
 }

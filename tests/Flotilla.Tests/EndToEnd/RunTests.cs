@@ -39,11 +39,27 @@ public sealed class RunTests(SharedDaemon shared)
     }
 
     [Fact]
-    public async Task A_tty_run_gets_a_terminal()
+    public async Task A_tty_run_and_exec_get_a_terminal()
     {
         var run = await D.CliAsync("run", "--rm", "-t", "busybox", "sh", "-c", "tty; test -t 1 && echo is-a-tty");
         Assert.Equal(0, run.ExitCode);
         Assert.Matches("^/dev/pts/[0-9]+\r\nis-a-tty\r\n$", run.Stdout); // a terminal's line endings, one stream
+        var name = D.Name + "-tty";
+        try
+        {
+            Assert.Equal(0, (await D.CliAsync("run", "-d", "--name", name, "busybox", "sleep", "60")).ExitCode);
+            var exec = await D.CliAsync("exec", "-t", name, "sh", "-c", "tty; exit 4");
+            Assert.True(exec.ExitCode == 4, exec.ToString());
+            Assert.Matches("^/dev/pts/[0-9]+\r\n$", exec.Stdout);
+            var typed = await D.CliWithInputAsync("echo typed; exit 5\n", "exec", "-i", "-t", name, "sh");
+            Assert.Equal(5, typed.ExitCode);
+            Assert.Contains("typed", typed.Stdout);
+            Assert.Equal(127, (await D.CliAsync("exec", "-t", name, "no-such-command")).ExitCode);
+        }
+        finally
+        {
+            await D.CliAsync("rm", "-f", name);
+        }
     }
 
     [Fact]
