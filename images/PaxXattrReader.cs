@@ -10,7 +10,7 @@ namespace Flotilla.Images;
 /// tar reader and the layer stream, keeps the bytes read while the reader looks for the next entry (its headers),
 /// and parses the PAX records from those bytes when an entry has any xattr.
 /// </summary>
-internal sealed class PaxXattrReader(Stream inner) : Stream
+internal sealed class PaxXattrReader(Stream inner) : ReadOnlyForwardStream
 {
     public const string Prefix = "SCHILY.xattr.";
     private const int BlockSize = 512;
@@ -127,14 +127,4 @@ internal sealed class PaxXattrReader(Stream inner) : Stream
 
         return n;
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -4,7 +4,7 @@ namespace Flotilla.Images;
 /// One stream read to its end, then another: the part of a blob kept on disk then the rest as it arrives, or a
 /// sniffed header then the stream it was read from. Disposing it leaves both open.
 /// </summary>
-internal sealed class SequenceStream(Stream first, Stream second) : Stream
+internal sealed class SequenceStream(Stream first, Stream second) : ReadOnlyForwardStream
 {
     private bool _firstDone;
 
@@ -44,14 +44,4 @@ internal sealed class SequenceStream(Stream first, Stream second) : Stream
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
         ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
