@@ -8,13 +8,12 @@ namespace Flotilla.Cli.Commands;
 /// <summary>swarm init|join|join-token|leave|update, node ls|inspect|update|rm|promote|demote, service create|ls|ps|inspect|scale|update|rollback|rm.</summary>
 public static class SwarmCommands
 {
-    public static readonly ISet<string> ServiceCreateValuedOptions = new HashSet<string>
-    {
-        "--name", "--replicas", "--mode", "--constraint", "--reserve-cpu", "--reserve-memory", "--limit-cpu", "--limit-memory",
-        "--restart-condition", "--restart-delay", "--restart-max-attempts", "--update-parallelism", "--update-delay",
-        "--update-failure-action", "--update-monitor", "-e", "--env", "--mount", "--runtime", "-w", "--workdir", "-u", "--user",
-        "--label", "--stop-grace-period", "--entrypoint", "--network", "-p", "--publish", "-H", "--host",
-    };
+    /// <summary>The flags of `service create` that take a value, read from the options themselves so the two never part.</summary>
+    public static readonly ISet<string> ServiceCreateValuedOptions = new ServiceOptions().All
+        .Where(o => o.ValueType != typeof(bool))
+        .SelectMany(o => o.Aliases.Prepend(o.Name))
+        .Concat(["-H", "--host"])
+        .ToHashSet();
 
     public static IEnumerable<Command> Create(Func<string[]> containerCommand)
     {
