@@ -19,7 +19,13 @@ public static class Daemon
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // No appsettings.json is read (the sources are replaced below), so nothing may watch the install directory for
+        // it: that watch is an inotify watch on every directory under it.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [.. args, "--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Configuration.Sources.Clear();
         builder.Configuration
             .AddJsonFile("/etc/flotilla/flotillad.json", optional: true)
