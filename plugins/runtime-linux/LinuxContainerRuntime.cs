@@ -15,6 +15,7 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
     private readonly RuntimeSettings _settings;
     private readonly ILogger _logger;
     private readonly CgroupLayout _cgroups;
+    private readonly CgroupMovePrimer _movePrimer;
     private readonly RuntimeMountNamespace? _mountNamespace;
     private readonly OciRuntimeCommand _oci;
     private readonly ExitWatch _exits;
@@ -34,6 +35,7 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
         }
 
         _cgroups = CgroupLayout.Detect();
+        _movePrimer = CgroupMovePrimer.For(_cgroups);
         Directory.CreateDirectory(IndexDirectory);
         Directory.CreateDirectory(ExitDirectory);
         Directory.CreateDirectory(SocketDirectory);
@@ -82,6 +84,7 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
 
     public async Task CreateAsync(ContainerSpec spec, CancellationToken ct)
     {
+        _movePrimer.Prime();
         var trace = new StepTrace(_logger, "runtime create", spec.Id);
         var files = Files(spec.Id, spec.Rootfs.ScratchDirectory);
         Directory.CreateDirectory(files.Bundle);
@@ -117,6 +120,7 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
 
     public async Task<IContainerStreams?> StartAsync(string id, bool attach, CancellationToken ct)
     {
+        _movePrimer.Prime();
         var trace = new StepTrace(_logger, "runtime start", id);
         var files = FilesOf(id);
         if (!MountTable.IsMountPoint(files.Rootfs))
