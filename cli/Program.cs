@@ -9,6 +9,7 @@ using Flotilla.Client;
 var (ours, containerCommand) = CommandLineSplit.Split(args, new Dictionary<string, ISet<string>>
 {
     ["run"] = RunCommand.ValuedOptions,
+    ["create"] = RunCommand.ValuedOptions,
     ["exec"] = ContainerCommands.ExecValuedOptions,
     ["service create"] = SwarmCommands.ServiceCreateValuedOptions,
 });
@@ -17,6 +18,7 @@ var root = new RootCommand("flotilla: run containers on a Flotilla node");
 root.Options.Add(Cli.Host);
 var run = RunCommand.Create(() => containerCommand);
 root.Subcommands.Add(run);
+root.Subcommands.Add(RunCommand.CreateOnly(() => containerCommand));
 foreach (var command in ContainerCommands.Create(() => containerCommand)
              .Concat(ImageCommands.Create())
              .Concat(RegistryCommands.Create())

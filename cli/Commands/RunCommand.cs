@@ -5,7 +5,7 @@ using Flotilla.Client.Models;
 
 namespace Flotilla.Cli.Commands;
 
-/// <summary>flotilla run: create, attach, start and wait, with docker's flags.</summary>
+/// <summary>flotilla run (create, attach, start and wait) and flotilla create, with docker's flags.</summary>
 public static class RunCommand
 {
     /// <summary>run's options that take a separate value (see <see cref="CommandLineSplit"/>).</summary>
@@ -15,7 +15,14 @@ public static class RunCommand
         "-H", "--host", "--hostname", "-l", "--label", "--entrypoint", "--pull", "--network", "--net", "--network-alias", "-p", "--publish",
     ];
 
-    public static Command Create(Func<string[]> containerCommand)
+    public static Command Create(Func<string[]> containerCommand) =>
+        Build("run", "Create and run a new container from an image (arguments after IMAGE are its command)", containerCommand, createOnly: false);
+
+    /// <summary>flotilla create: run's flags (but --detach); prints the new container's id, which `start` starts.</summary>
+    public static Command CreateOnly(Func<string[]> containerCommand) =>
+        Build("create", "Create a new container from an image without starting it (arguments after IMAGE are its command)", containerCommand, createOnly: true);
+
+    private static Command Build(string verb, string description, Func<string[]> containerCommand, bool createOnly)
     {
         var detach = new Option<bool>("--detach", "-d") { Description = "Run in the background and print the container id" };
         var rm = new Option<bool>("--rm") { Description = "Remove the container when it exits" };
@@ -38,13 +45,17 @@ public static class RunCommand
         var publish = new Option<string[]>("--publish", "-p") { Description = "Publish a container port on the host (HOSTPORT:CONTAINERPORT[/tcp|udp])" };
         var pull = new Option<string?>("--pull") { Description = "Pull the image before running: missing (default), always or never" };
         var image = new Argument<string>("image") { Description = "Image to run" };
-        var command = Cli.Verb("run", "Create and run a new container from an image (arguments after IMAGE are its command)",
-            detach, rm, name, env, workdir, user, volume, mount, memory, cpus, runtime, hostname, label, entrypoint, interactive, tty, network, alias, publish, pull, image);
+        var command = Cli.Verb(verb, description, rm, name, env, workdir, user, volume, mount, memory, cpus, runtime, hostname, label, entrypoint, interactive, tty, network, alias, publish, pull, image);
+
+        if (!createOnly)
+        {
+            command.Options.Add(detach);
+        }
 
         command.SetAction(async (parse, ct) =>
         {
             var cmd = containerCommand();
-            var attach = !parse.GetValue(detach);
+            var attach = !createOnly && !parse.GetValue(detach);
             var cwd = Directory.GetCurrentDirectory();
             var request = new ContainerCreateRequest
             {
@@ -103,6 +114,12 @@ public static class RunCommand
                 await RegistryCommands.PullAsync(client, request.Image, null, false, Console.Error, Console.IsErrorRedirected, ct);
                 id = (await client.Containers.CreateAsync(request, parse.GetValue(name), ct)).Id;
             }
+            if (createOnly)
+            {
+                Console.WriteLine(id);
+                return 0;
+            }
+
             if (!attach)
             {
                 try

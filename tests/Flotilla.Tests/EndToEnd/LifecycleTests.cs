@@ -135,6 +135,29 @@ public sealed class LifecycleTests(SharedDaemon shared)
     }
 
     [Fact]
+    public async Task Create_makes_a_container_that_start_runs_with_its_flags()
+    {
+        var name = D.Name + "-created";
+        var create = await D.CliAsync("create", "--name", name, "-e", "GREETING=hi", "-w", "/tmp", "busybox", "sh", "-c", "echo $GREETING from $(pwd); exit 4");
+        try
+        {
+            Assert.True(create.ExitCode == 0, create.ToString());
+            Assert.Matches("^[0-9a-f]{64}$", create.Stdout.Trim());
+            Assert.Contains("Created", (await D.CliAsync("ps", "-a")).Stdout.Split('\n').Single(line => line.EndsWith(name)));
+            Assert.Equal("", (await D.CliAsync("logs", name)).Stdout);
+
+            var attached = await D.CliAsync("start", "-a", name);
+            Assert.Equal(4, attached.ExitCode);
+            Assert.Equal("hi from /tmp\n", attached.Stdout);
+            Assert.Contains("unknown", (await D.CliAsync("create", "-d", "busybox", "true")).Stderr);
+        }
+        finally
+        {
+            await D.CliAsync("rm", "-f", name);
+        }
+    }
+
+    [Fact]
     public async Task Attach_streams_a_running_containers_output_from_now_on_and_ends_with_its_exit_code()
     {
         var name = D.Name + "-attach";
