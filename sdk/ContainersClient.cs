@@ -75,6 +75,14 @@ public sealed class ContainersClient
         LogFrames.ReadAsync(_transport,
             $"containers/{Escape(id)}/logs?stdout=1&stderr=1&follow={(follow ? 1 : 0)}&timestamps={(timestamps ? 1 : 0)}&tail={Uri.EscapeDataString(tail)}", ct);
 
+    /// <summary>Sets the size of a running container's terminal (one created with Tty); its processes get SIGWINCH.</summary>
+    public Task ResizeAsync(string id, int height, int width, CancellationToken ct = default) =>
+        _transport.SendAsync(HttpMethod.Post, $"containers/{Escape(id)}/resize?h={height}&w={width}", ct);
+
+    /// <summary>Sets the size of a running exec's terminal (one created with Tty).</summary>
+    public Task ResizeExecAsync(string execId, int height, int width, CancellationToken ct = default) =>
+        _transport.SendAsync(HttpMethod.Post, $"exec/{Escape(execId)}/resize?h={height}&w={width}", ct);
+
     public Task<ExecCreateResponse> CreateExecAsync(string id, ExecCreateRequest request, CancellationToken ct = default) =>
         _transport.SendJsonAsync(HttpMethod.Post, $"containers/{Escape(id)}/exec", request,
             FlotillaJsonContext.Default.ExecCreateRequest, FlotillaJsonContext.Default.ExecCreateResponse, ct);
@@ -98,7 +106,16 @@ public sealed class ContainersClient
     {
         request.AttachStdin = stdin is not null;
         var exec = await CreateExecAsync(id, request, ct);
-        await using (var connection = await StartExecAsync(exec.Id, request.Tty, ct))
+        return await StartExecAttachedAsync(exec.Id, request.Tty, stdout, stderr, stdin, ct);
+    }
+
+    /// <summary>
+    /// Starts an exec made by <see cref="CreateExecAsync"/> (with AttachStdin when <paramref name="stdin"/> is given),
+    /// streams its output live and returns its exit code.
+    /// </summary>
+    public async Task<int> StartExecAttachedAsync(string execId, bool tty, Stream stdout, Stream stderr, Stream? stdin = null, CancellationToken ct = default)
+    {
+        await using (var connection = await StartExecAsync(execId, tty, ct))
         {
             if (stdin is not null)
             {
@@ -111,7 +128,7 @@ public sealed class ContainersClient
         // The daemon records the exit code as the stream ends; allow it a moment to land.
         for (var attempt = 0; ; attempt++)
         {
-            var state = await InspectExecAsync(exec.Id, ct);
+            var state = await InspectExecAsync(execId, ct);
             if (state.ExitCode is { } code && !state.Running)
             {
                 return code;
@@ -119,7 +136,7 @@ public sealed class ContainersClient
 
             if (attempt == 50)
             {
-                throw new IOException($"exec {exec.Id} ended its output but the daemon reports no exit code");
+                throw new IOException($"exec {execId} ended its output but the daemon reports no exit code");
             }
 
             await Task.Delay(20, ct);

@@ -114,6 +114,7 @@ public static class ContainerCommands
             await using var stdout = Console.OpenStandardOutput();
             await using var stderr = Console.OpenStandardError();
             var stdin = parse.GetValue(interactive) && container.Config.OpenStdin ? Console.OpenStandardInput() : null;
+            using var resizing = container.Config.Tty ? TerminalWindow.Follow((height, width) => client.Containers.ResizeAsync(container.Id, height, width)) : null;
             return await client.Containers.StartAttachedAsync(container.Id, container.HostConfig.AutoRemove, container.Config.Tty, stdout, stderr, stdin, ct);
         });
         return command;
@@ -138,6 +139,7 @@ public static class ContainerCommands
             await using var stdout = Console.OpenStandardOutput();
             await using var stderr = Console.OpenStandardError();
             var stdin = !parse.GetValue(noStdin) && container.Config.OpenStdin ? Console.OpenStandardInput() : null;
+            using var resizing = container.Config.Tty ? TerminalWindow.SetAndFollow((height, width) => client.Containers.ResizeAsync(container.Id, height, width)) : null;
             return await client.Containers.AttachToEndAsync(container.Id, container.Config.Tty, stdout, stderr, stdin, ct);
         });
         return command;
@@ -261,13 +263,17 @@ public static class ContainerCommands
                 WorkingDir = parse.GetValue(workdir),
                 User = parse.GetValue(user),
                 Tty = parse.GetValue(tty),
+                ConsoleSize = parse.GetValue(tty) ? TerminalWindow.Size() : null,
+                AttachStdin = parse.GetValue(interactive),
             };
             using var client = Cli.Client(parse);
             await using var stdout = Console.OpenStandardOutput();
             await using var stderr = Console.OpenStandardError();
             var stdin = parse.GetValue(interactive) ? Console.OpenStandardInput() : null;
+            var exec = await client.Containers.CreateExecAsync(parse.GetValue(container)!, request, ct);
             using var terminal = request.Tty && stdin is not null ? RawTerminal.Enter() : null;
-            return await client.Containers.ExecAsync(parse.GetValue(container)!, request, stdout, stderr, stdin, ct);
+            using var resizing = request.Tty ? TerminalWindow.Follow((height, width) => client.Containers.ResizeExecAsync(exec.Id, height, width)) : null;
+            return await client.Containers.StartExecAttachedAsync(exec.Id, request.Tty, stdout, stderr, stdin, ct);
         });
         return command;
     }

@@ -83,6 +83,7 @@ public static class RunCommand
                     Runtime = parse.GetValue(runtime),
                     NetworkMode = parse.GetValue(network),
                     PortBindings = parse.GetValue(publish) is { Length: > 0 } p ? PortSpec.Parse(p) : null,
+                    ConsoleSize = parse.GetValue(tty) ? TerminalWindow.Size() : null,
                 },
                 NetworkingConfig = parse.GetValue(alias) is { Length: > 0 } aliases
                     ? new NetworkingConfig { EndpointsConfig = new() { [parse.GetValue(network) ?? "bridge"] = new EndpointSettings { Aliases = [.. aliases] } } }
@@ -140,6 +141,7 @@ public static class RunCommand
             await using var stderr = Console.OpenStandardError();
             var stdin = request.AttachStdin ? Console.OpenStandardInput() : null;
             using var terminal = request.Tty && stdin is not null ? RawTerminal.Enter() : null;
+            using var resizing = request.Tty ? TerminalWindow.Follow((height, width) => client.Containers.ResizeAsync(id, height, width)) : null;
             return await client.Containers.StartAttachedAsync(id, parse.GetValue(rm), request.Tty, stdout, stderr, stdin, ct);
         });
         return command;

@@ -30,6 +30,8 @@ public sealed record ContainerCreateArgs
     [Id(19)] public string[] NetworkAliases { get; init; } = [];
     /// <summary>A task's addresses on overlay networks, which the swarm gave it; the container joins those networks.</summary>
     [Id(20)] public Networks.NetworkAttachment[] Attachments { get; init; } = [];
+    /// <summary>docker's HostConfig.ConsoleSize, [height, width]: the terminal's size from the start (with <see cref="Tty"/>).</summary>
+    [Id(21)] public int[]? ConsoleSize { get; init; }
 }
 
 /// <summary>"-p HOSTPORT:CONTAINERPORT/PROTOCOL".</summary>

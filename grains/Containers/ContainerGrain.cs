@@ -77,6 +77,7 @@ public sealed class ContainerGrain(
             NanoCpus = args.NanoCpus,
             OpenStdin = args.OpenStdin,
             Tty = args.Tty,
+            ConsoleSize = args.ConsoleSize,
             Entrypoint = args.Entrypoint,
             Cmd = args.Cmd,
             CreatedAt = DateTimeOffset.UtcNow,
@@ -562,6 +563,7 @@ public sealed class ContainerGrain(
         Resources = new ResourceLimits(r.MemoryBytes, r.NanoCpus),
         OpenStdin = r.OpenStdin,
         Tty = r.Tty,
+        ConsoleSize = r.ConsoleSize is [var height, var width] ? new TerminalSize(height, width) : null,
         Labels = r.Labels,
     };
 }

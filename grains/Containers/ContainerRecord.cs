@@ -43,6 +43,8 @@ public sealed record ContainerRecord
     [Id(32)] public ContainerEndpoint[] Endpoints { get; init; } = [];
     /// <summary>A standalone container on an attachable overlay network: its swarm addresses go with it.</summary>
     [Id(33)] public bool HoldsSwarmAddresses { get; init; }
+    /// <summary>[height, width] of the terminal from the start, when the user gave it (<see cref="ContainerCreateArgs.ConsoleSize"/>).</summary>
+    [Id(34)] public int[]? ConsoleSize { get; init; }
 
     public bool Exists => Status is not ContainerLifecycle.Removed && Id.Length > 0;
 }

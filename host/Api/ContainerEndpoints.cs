@@ -22,6 +22,38 @@ public static class ContainerEndpoints
         api.MapDelete("/containers/{id}", RemoveAsync);
         api.MapPost("/containers/{id}/attach", AttachAsync);
         api.MapGet("/containers/{id}/logs", LogsAsync);
+        api.MapPost("/containers/{id}/resize", ResizeAsync);
+    }
+
+    /// <summary>docker's HostConfig.ConsoleSize and exec's: [height, width], where [0, 0] (docker's default) means none.</summary>
+    internal static int[]? ConsoleSize(int[]? size) => size switch
+    {
+        null or [0, 0] => null,
+        [var height, var width] when TerminalSize.From(height, width, "ConsoleSize") is var checkedSize => [checkedSize.Height, checkedSize.Width],
+        _ => throw FlotillaException.Invalid($"ConsoleSize must be [height, width]; got {size.Length} numbers."),
+    };
+
+    /// <summary>docker's <c>?h=&amp;w=</c> of a resize.</summary>
+    internal static TerminalSize QuerySize(HttpRequest request) =>
+        int.TryParse(request.Query["h"], out var height) && int.TryParse(request.Query["w"], out var width)
+            ? TerminalSize.From(height, width, "resize")
+            : throw FlotillaException.Invalid("resize needs the terminal's height and width as numbers: ?h=ROWS&w=COLUMNS.");
+
+    private static async Task ResizeAsync(HttpRequest request, string id, Containers containers, PluginCatalog plugins)
+    {
+        var size = QuerySize(request);
+        var record = await containers.RecordAsync(id);
+        if (record.Status != ContainerLifecycle.Running)
+        {
+            throw FlotillaException.Conflict($"Container {record.Id} is not running");
+        }
+
+        if (!record.Tty)
+        {
+            throw FlotillaException.Conflict($"Container {record.Id} has no terminal to resize: it was created without -t (Tty).");
+        }
+
+        await plugins.Runtime(record.Runtime).ResizeTerminalAsync(record.Id, size, CancellationToken.None);
     }
 
     private static async Task<IResult> CreateAsync(HttpRequest request, ContainerCreateRequest body, Containers containers)
@@ -55,6 +87,7 @@ public static class ContainerEndpoints
             NetworkAliases = NetworkEndpoints.Aliases(body.NetworkingConfig, host.NetworkMode),
             OpenStdin = body.OpenStdin,
             Tty = body.Tty,
+            ConsoleSize = ConsoleSize(host.ConsoleSize),
         });
         return Results.Json(new ContainerCreateResponse { Id = record.Id, Warnings = [] }, statusCode: 201);
     }

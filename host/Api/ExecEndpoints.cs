@@ -14,6 +14,7 @@ public static class ExecEndpoints
         api.MapPost("/containers/{id}/exec", CreateAsync);
         api.MapPost("/exec/{id}/start", StartAsync);
         api.MapGet("/exec/{id}/json", (string id, ExecSessions sessions) => Results.Json(Inspect(Find(sessions, id))));
+        api.MapPost("/exec/{id}/resize", (HttpRequest request, string id, ExecSessions sessions) => Resize(Find(sessions, id), ContainerEndpoints.QuerySize(request)));
     }
 
     private static async Task<IResult> CreateAsync(string id, ExecCreateRequest body, Containers containers, ExecSessions sessions)
@@ -37,6 +38,7 @@ public static class ExecEndpoints
             User = string.IsNullOrEmpty(body.User) ? null : body.User,
             OpenStdin = body.AttachStdin,
             Tty = body.Tty,
+            ConsoleSize = ContainerEndpoints.ConsoleSize(body.ConsoleSize) is [var height, var width] ? new TerminalSize(height, width) : null,
         });
         return Results.Json(new ExecCreateResponse { Id = session.Id }, statusCode: 201);
     }
@@ -57,6 +59,7 @@ public static class ExecEndpoints
         // See ContainerEndpoints.AttachAsync: a half-close must not end the output.
         var ct = CancellationToken.None;
         await using var process = await plugins.Runtime(session.Runtime).ExecAsync(session.ContainerId, session.Spec, ct);
+        session.Process = process;
         session.Running = true;
         var connection = await Hijack.AcceptAsync(context, session.Spec.Tty);
         await using var _ = connection;
@@ -67,6 +70,22 @@ public static class ExecEndpoints
 
         session.ExitCode = await process.WaitAsync(ct);
         session.Running = false;
+        session.Process = null;
+    }
+
+    private static void Resize(ExecSessions.Session session, TerminalSize size)
+    {
+        if (session.Process is not { } process)
+        {
+            throw FlotillaException.Conflict($"Exec {session.Id} is not running");
+        }
+
+        if (!session.Spec.Tty)
+        {
+            throw FlotillaException.Conflict($"Exec {session.Id} has no terminal to resize: it was created without Tty.");
+        }
+
+        process.ResizeTerminal(size);
     }
 
     private static ExecSessions.Session Find(ExecSessions sessions, string id) =>

@@ -16,6 +16,8 @@ public sealed class ExecSessions
         public bool Running { get; set; }
         public int? ExitCode { get; set; }
         public bool Started { get; set; }
+        /// <summary>While it runs: what a resize reaches.</summary>
+        public IExecProcess? Process { get; set; }
     }
 
     private readonly ConcurrentDictionary<string, Session> _sessions = new();

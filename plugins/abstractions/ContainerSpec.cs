@@ -33,6 +33,9 @@ public sealed record ContainerSpec
 
     public bool Tty { get; init; }
 
+    /// <summary>The terminal's size from the start (with <see cref="Tty"/>); null leaves the runtime's default.</summary>
+    public TerminalSize? ConsoleSize { get; init; }
+
     /// <summary>Where the container's network comes from: a new empty namespace (the default), the host's, or a
     /// namespace a network driver made and wired.</summary>
     public ContainerNetwork Network { get; init; } = ContainerNetwork.None;

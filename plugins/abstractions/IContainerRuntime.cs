@@ -50,4 +50,11 @@ public interface IContainerRuntime
 
     /// <summary>Runs another process inside a running container.</summary>
     Task<IExecProcess> ExecAsync(string id, ExecSpec spec, CancellationToken ct);
+
+    /// <summary>
+    /// Sets the size of a running container's terminal (one started with <see cref="ContainerSpec.Tty"/>); its
+    /// foreground processes get SIGWINCH, as when a terminal window is resized.
+    /// </summary>
+    Task ResizeTerminalAsync(string id, TerminalSize size, CancellationToken ct) =>
+        throw new PluginException($"the {Name} runtime cannot resize a container's terminal", PluginErrorKind.NotSupported);
 }

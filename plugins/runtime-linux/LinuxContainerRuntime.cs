@@ -240,6 +240,25 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
         await _oci.RunAsync(ct, "kill", id, signal.ToString());
     }
 
+    /// <summary>
+    /// The terminal's master lives in the monitor; its other side is the container's first process' stdin, stdout or
+    /// stderr, which the daemon reaches through /proc (a resize on either side of a pseudo-terminal is the same).
+    /// </summary>
+    public async Task ResizeTerminalAsync(string id, TerminalSize size, CancellationToken ct)
+    {
+        var status = await GetStatusAsync(id, ct);
+        if (status.State != ContainerState.Running || status.Pid is not { } pid)
+        {
+            throw new PluginException($"container {id} is not running", PluginErrorKind.Conflict);
+        }
+
+        var terminal = new[] { 0, 1, 2 }
+            .Select(fd => $"/proc/{pid}/fd/{fd}")
+            .FirstOrDefault(link => new FileInfo(link).LinkTarget is { } target && (target.StartsWith("/dev/pts/", StringComparison.Ordinal) || target == "/dev/console"))
+            ?? throw new PluginException($"container {id} has no terminal on its standard streams (was it created with -t?)", PluginErrorKind.Conflict);
+        Native.SetWindowSize(terminal, size);
+    }
+
     public async Task DeleteAsync(string id, CancellationToken ct)
     {
         if (!File.Exists(Path.Combine(IndexDirectory, id)))
@@ -315,6 +334,11 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
 
         process["env"] = new JsonArray([.. env.Select(e => (JsonNode)e)]);
         process["terminal"] = spec.Tty;
+        process.Remove("consoleSize");
+        if (spec.Tty && spec.ConsoleSize is { } size)
+        {
+            process["consoleSize"] = new JsonObject { ["height"] = size.Height, ["width"] = size.Width };
+        }
         if (spec.WorkingDir is not null)
         {
             process["cwd"] = spec.WorkingDir;

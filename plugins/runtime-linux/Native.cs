@@ -11,6 +11,42 @@ internal static unsafe partial class Native
     public const ulong MS_PRIVATE = 1 << 18;
     public const ulong MS_SHARED = 1 << 20;
     public const int MNT_DETACH = 2;
+    private const int O_RDONLY = 0, O_NOCTTY = 0x100, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    private const nuint TIOCSWINSZ = 0x5414;
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int ioctl(int fd, nuint request, ushort* value);
+
+    /// <summary>
+    /// Sets a terminal's size (struct winsize); the kernel signals SIGWINCH to its foreground process group. Either
+    /// side of a pseudo-terminal will do.
+    /// </summary>
+    public static void SetWindowSize(int fd, Flotilla.Plugins.TerminalSize size)
+    {
+        var winsize = stackalloc ushort[4] { (ushort)size.Height, (ushort)size.Width, 0, 0 };
+        Check(ioctl(fd, TIOCSWINSZ, winsize), "set the terminal's size");
+    }
+
+    /// <summary>
+    /// Opens a terminal only to set its size: O_NOCTTY, or a daemon that leads its session (as under systemd) would
+    /// take it for its controlling terminal.
+    /// </summary>
+    public static void SetWindowSize(string path, Flotilla.Plugins.TerminalSize size)
+    {
+        var fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        Check(fd < 0 ? fd : 0, $"open {path}");
+        try
+        {
+            SetWindowSize(fd, size);
+        }
+        finally
+        {
+            close(fd);
+        }
+    }
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int mount(string? source, string target, string? fstype, ulong flags, string? data);

@@ -79,23 +79,29 @@ public static class OciSpecBuilder
         }
 
         var caps = new JsonArray([.. DefaultCapabilities.Select(c => (JsonNode)c)]);
+        var process = new JsonObject
+        {
+            ["terminal"] = spec.Tty,
+            ["user"] = new JsonObject { ["uid"] = user.Uid, ["gid"] = user.Gid },
+            ["args"] = Strings(spec.Args),
+            ["env"] = Strings(spec.Env),
+            ["cwd"] = spec.WorkingDir,
+            ["capabilities"] = new JsonObject
+            {
+                ["bounding"] = caps.DeepClone(), ["effective"] = caps.DeepClone(), ["permitted"] = caps.DeepClone(),
+            },
+            ["noNewPrivileges"] = false,
+            ["oomScoreAdj"] = 0,
+        };
+        if (spec.Tty && spec.ConsoleSize is { } size)
+        {
+            process["consoleSize"] = new JsonObject { ["height"] = size.Height, ["width"] = size.Width };
+        }
+
         return new JsonObject
         {
             ["ociVersion"] = "1.0.2",
-            ["process"] = new JsonObject
-            {
-                ["terminal"] = spec.Tty,
-                ["user"] = new JsonObject { ["uid"] = user.Uid, ["gid"] = user.Gid },
-                ["args"] = Strings(spec.Args),
-                ["env"] = Strings(spec.Env),
-                ["cwd"] = spec.WorkingDir,
-                ["capabilities"] = new JsonObject
-                {
-                    ["bounding"] = caps.DeepClone(), ["effective"] = caps.DeepClone(), ["permitted"] = caps.DeepClone(),
-                },
-                ["noNewPrivileges"] = false,
-                ["oomScoreAdj"] = 0,
-            },
+            ["process"] = process,
             ["root"] = new JsonObject { ["path"] = rootfs, ["readonly"] = false },
             ["hostname"] = spec.Hostname,
             ["mounts"] = mounts,

@@ -16,10 +16,10 @@ public sealed class ProcessStreams : IContainerStreams, IExecProcess
     private readonly string _runtimeLog;
     private readonly Channel<OutputFrame> _frames = Channel.CreateUnbounded<OutputFrame>();
     private readonly Task<int> _exit;
-    private readonly Stream? _terminal;
+    private readonly FileStream? _terminal;
 
     /// <param name="terminal">With <c>-t</c>: the pseudo-terminal's master, which carries the process' input and output.</param>
-    public ProcessStreams(Process process, string runtimeLog, Stream? terminal = null)
+    public ProcessStreams(Process process, string runtimeLog, FileStream? terminal = null)
     {
         _process = process;
         _runtimeLog = runtimeLog;
@@ -33,6 +33,16 @@ public sealed class ProcessStreams : IContainerStreams, IExecProcess
     private Stream Input => _terminal ?? _process.StandardInput.BaseStream;
 
     public IContainerStreams Streams => this;
+
+    public void ResizeTerminal(TerminalSize size)
+    {
+        if (_terminal is null)
+        {
+            throw new PluginException("this exec has no terminal to resize", PluginErrorKind.Conflict);
+        }
+
+        Native.SetWindowSize((int)_terminal.SafeFileHandle.DangerousGetHandle(), size);
+    }
 
     public async IAsyncEnumerable<OutputFrame> ReadOutputAsync([EnumeratorCancellation] CancellationToken ct)
     {

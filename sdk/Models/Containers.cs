@@ -39,6 +39,8 @@ public sealed class HostConfig
     /// <summary>"80/tcp" → where it is published on the host.</summary>
     public Dictionary<string, List<PortBinding>>? PortBindings { get; set; }
     public List<Mount>? Mounts { get; set; }
+    /// <summary>[height, width] of the container's terminal from its start (with Tty); docker API 1.42.</summary>
+    public int[]? ConsoleSize { get; set; }
 }
 
 /// <summary>HostConfig.Mounts: the structured form of a mount ("bind", "volume" or "tmpfs"), beside Binds.</summary>
@@ -156,6 +158,8 @@ public sealed class ExecCreateRequest
     public List<string>? Cmd { get; set; }
     public string? WorkingDir { get; set; }
     public string? User { get; set; }
+    /// <summary>[height, width] of the exec's terminal from its start (with Tty).</summary>
+    public int[]? ConsoleSize { get; set; }
 }
 
 public sealed class ExecCreateResponse
