@@ -27,7 +27,9 @@ internal sealed partial class ConsoleSocket : IDisposable
     public async Task<FileStream?> ReceiveTerminalAsync(Task runtimeExited, CancellationToken ct)
     {
         var accepting = _listener.AcceptAsync(ct).AsTask();
-        if (await Task.WhenAny(accepting, runtimeExited) != accepting)
+        // A short process can end, and its runtime with it, before the accept completes: the runtime's connection
+        // then waits in the backlog, and the output waits in the terminal.
+        if (await Task.WhenAny(accepting, runtimeExited) != accepting && !_listener.Poll(0, SelectMode.SelectRead))
         {
             return null;
         }

@@ -366,6 +366,11 @@ public sealed partial class LinuxContainerRuntime : IContainerRuntime
 
         _ = started.WaitForExitAsync(CancellationToken.None).ContinueWith(_ => File.Delete(processFile), TaskScheduler.Default);
         var terminal = console is null ? null : await console.ReceiveTerminalAsync(started.WaitForExitAsync(ct), ct);
+        if (terminal is not null && spec.ConsoleSize is { } consoleSize)
+        {
+            // crun sets it too, but may do so after the process has started: set before anyone is told it runs.
+            Native.SetWindowSize((int)terminal.SafeFileHandle.DangerousGetHandle(), consoleSize);
+        }
         return new ProcessStreams(started, runtimeLog, terminal);
     }
 

@@ -63,6 +63,21 @@ public sealed class RunTests(SharedDaemon shared)
     }
 
     [Fact]
+    public async Task A_tty_run_follows_the_size_of_the_users_terminal()
+    {
+        // util-linux's script gives the CLI a terminal of its own, 30x100; once the container runs, that terminal is
+        // resized to 40x120 (which signals SIGWINCH to the CLI), and the container waits to see its own change.
+        var name = D.Name + "-winch";
+        var cli = $"FLOTILLA_HOST={D.Host} {Repo.Cli}";
+        var inner = $"stty rows 30 cols 100; " +
+                    $"(until {cli} ps | grep -q {name}; do sleep 0.1; done; stty rows 40 cols 120 < /dev/tty) & " +
+                    $"{cli} run --rm -t --name {name} busybox sh -c 'stty size; while [ \"$(stty size)\" = \"30 100\" ]; do sleep 0.1; done; stty size'";
+        var run = await Run.ProcessAsync("script", ["-qec", inner, "/dev/null"], timeout: TimeSpan.FromSeconds(60));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Matches("30 100\r+\n40 120\r+\n", run.Stdout); // script's own terminal adds a \r of its own
+    }
+
+    [Fact]
     public async Task Env_workdir_and_user_apply()
     {
         var run = await D.CliAsync("run", "--rm", "-e", "FOO=bar", "-w", "/tmp", "-u", "1000:1000",
