@@ -35,8 +35,14 @@ public sealed class ContainersClient
         _transport.GetJsonAsync($"containers/{Escape(id)}/json", FlotillaJsonContext.Default.ContainerInspect, ct);
 
     /// <summary>Running containers, or all of them with <paramref name="all"/>.</summary>
-    public Task<List<ContainerSummary>> ListAsync(bool all = false, CancellationToken ct = default) =>
-        _transport.GetJsonAsync($"containers/json?all={(all ? 1 : 0)}", FlotillaJsonContext.Default.ListContainerSummary, ct);
+    public Task<List<ContainerSummary>> ListAsync(bool all = false, CancellationToken ct = default) => ListAsync(all, null, ct);
+
+    /// <summary>
+    /// With docker's <paramref name="filters"/> (id, name, status, label, ancestor, exited → values; a key's values
+    /// are alternatives, all keys must match).
+    /// </summary>
+    public Task<List<ContainerSummary>> ListAsync(bool all, IReadOnlyDictionary<string, List<string>>? filters, CancellationToken ct = default) =>
+        _transport.GetJsonAsync($"containers/json?all={(all ? 1 : 0)}" + Filters.Query(filters), FlotillaJsonContext.Default.ListContainerSummary, ct);
 
     /// <summary>
     /// Registers a wait for <paramref name="condition"/> ("not-running", "next-exit" or "removed") and returns once

@@ -22,12 +22,13 @@ public static class ContainerCommands
     {
         var all = new Option<bool>("--all", "-a") { Description = "Show all containers (default shows just running)" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only display container ids" };
-        var command = Cli.Verb("ps", "List containers", all, quiet, Cli.Format);
+        var filter = new Option<string[]>("--filter", "-f") { Description = "Filter by id, name, status, label, ancestor or exited (KEY=VALUE; repeat for more)" };
+        var command = Cli.Verb("ps", "List containers", all, quiet, filter, Cli.Format);
         command.SetAction(async (parse, ct) =>
         {
             var json = Cli.Json(parse);
             using var client = Cli.Client(parse);
-            var list = await client.Containers.ListAsync(parse.GetValue(all), ct);
+            var list = await client.Containers.ListAsync(parse.GetValue(all), FilterOption.Parse(parse.GetValue(filter) ?? []), ct);
             if (parse.GetValue(quiet))
             {
                 list.ForEach(c => Console.WriteLine(Humanize.ShortId(c.Id)));

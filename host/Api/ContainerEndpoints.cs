@@ -94,10 +94,12 @@ public static class ContainerEndpoints
 
     private static async Task<IResult> ListAsync(HttpRequest request, Containers containers)
     {
-        var all = Query.Bool(request, "all");
+        var filters = Query.Filters(request);
+        var matches = ContainerFilter.From(filters);
+        var all = Query.Bool(request, "all") || ContainerFilter.IncludesStopped(filters);
         var now = DateTimeOffset.UtcNow;
         var list = (await containers.ListAsync())
-            .Where(r => all || r.Status == ContainerLifecycle.Running)
+            .Where(r => (all || r.Status == ContainerLifecycle.Running) && matches(r))
             .OrderByDescending(r => r.CreatedAt)
             .Select(r => ContainerView.Summary(r, now))
             .ToList();

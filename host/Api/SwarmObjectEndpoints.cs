@@ -88,7 +88,7 @@ public static class SwarmObjectEndpoints
         api.MapGet("/tasks", async (HttpRequest request, SwarmContext swarm) =>
         {
             await swarm.EnsureManagerAsync();
-            var filters = Filters(request);
+            var filters = Query.Filters(request);
             var services = await Catalog(swarm).ListAsync();
             if (filters.TryGetValue("service", out var wanted))
             {
@@ -182,34 +182,6 @@ public static class SwarmObjectEndpoints
     {
         var ids = (await Registry(swarm).ListAsync()).ToDictionary(n => n.Name, n => n.Record.Id);
         return name => name is not null && ids.TryGetValue(name, out var id) ? id : "";
-    }
-
-    /// <summary>docker's filters: a JSON object of name → values (or name → {value: true}).</summary>
-    private static Dictionary<string, List<string>> Filters(HttpRequest request)
-    {
-        var text = Query.String(request, "filters");
-        var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        if (text is null)
-        {
-            return result;
-        }
-
-        try
-        {
-            using var doc = JsonDocument.Parse(text);
-            foreach (var property in doc.RootElement.EnumerateObject())
-            {
-                result[property.Name] = property.Value.ValueKind == JsonValueKind.Array
-                    ? [.. property.Value.EnumerateArray().Select(v => v.GetString() ?? "")]
-                    : [.. property.Value.EnumerateObject().Select(p => p.Name)];
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            throw FlotillaException.Invalid($"Query parameter filters is not valid: {e.Message}. Expected JSON like {{\"service\":[\"web\"]}}.");
-        }
-
-        return result;
     }
 
     private static INodeRegistryGrain Registry(SwarmContext swarm) => swarm.Grains.GetGrain<INodeRegistryGrain>("nodes");

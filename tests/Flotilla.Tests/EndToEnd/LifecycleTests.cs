@@ -158,6 +158,39 @@ public sealed class LifecycleTests(SharedDaemon shared)
     }
 
     [Fact]
+    public async Task Ps_filters_like_docker()
+    {
+        var up = D.Name + "-filter-up";
+        var done = D.Name + "-filter-done";
+        var upId = await StartDetachedAsync(up, "sleep", "60");
+        var run = await D.CliAsync("run", "--name", done, "-l", "tier=batch", "busybox", "sh", "-c", "exit 3");
+        Assert.Equal(3, run.ExitCode);
+        try
+        {
+            async Task<string[]> Names(params string[] filters) =>
+                (await D.CliAsync(["ps", "--format", "json", .. filters.SelectMany(f => new[] { "--filter", f })])).Stdout
+                .Split('"').Where(s => s.StartsWith("/" + D.Name + "-filter-")).Select(s => s[1..]).Order().ToArray();
+
+            Assert.Equal([up], await Names("name=filter-up"));
+            Assert.Equal([done], await Names("status=exited", "name=" + D.Name));           // stopped ones without -a
+            Assert.Equal([done], await Names("exited=3"));
+            Assert.Equal([done], await Names("label=tier=batch", "status=exited"));
+            Assert.Equal([up], await Names("id=" + upId[..12]));
+            Assert.Equal([done, up], await Names("status=running", "status=exited", "ancestor=busybox", "name=" + D.Name + "-filter"));
+            Assert.Empty(await Names("label=tier=web", "status=exited"));
+
+            var bad = await D.CliAsync("ps", "--filter", "colour=red");
+            Assert.NotEqual(0, bad.ExitCode);
+            Assert.Contains("Invalid filter 'colour'", bad.Stderr);
+            Assert.Contains("expected KEY=VALUE", (await D.CliAsync("ps", "--filter", "status")).Stderr);
+        }
+        finally
+        {
+            await D.CliAsync("rm", "-f", up, done);
+        }
+    }
+
+    [Fact]
     public async Task Attach_streams_a_running_containers_output_from_now_on_and_ends_with_its_exit_code()
     {
         var name = D.Name + "-attach";
