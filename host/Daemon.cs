@@ -102,6 +102,7 @@ public static class Daemon
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeStartup>();
         services.AddSingleton<IImageSource, RegistryImageSource>();
         services.AddSingleton<TaskAgent>();
+        services.AddSingleton<Flotilla.Grains.Services.CreationBudget>();
         services.AddSingleton<OverlaySync>();
         services.AddSingleton(sp => new SwarmContext(swarm, sp.GetRequiredService<IGrainFactory>(), node, options.SwarmPort, certificates));
         services.AddSingleton<DaemonRestart>();
@@ -116,6 +117,7 @@ public static class Daemon
         builder.UseOrleans(silo =>
         {
             silo.Configure<SiloOptions>(o => o.SiloName = options.NodeName);
+            silo.Services.AddSingleton<Microsoft.Extensions.Options.IPostConfigureOptions<AdoNetGrainStorageOptions>, BinaryGrainStateFormat>();
             // A node's own grains (its containers) keep their state on the node, so they never wait on the cluster
             // database; what belongs to the swarm (nodes, services, tasks) lives in the cluster's store.
             silo.AddAdoNetGrainStorage("state", o =>
@@ -170,6 +172,7 @@ public static class Daemon
 
     private static void ConfigureSwarm(ISiloBuilder silo, SwarmConfig swarm, DaemonOptions options)
     {
+        var dataStore = ClusterSchema.ForProviders(swarm.DataStore);
         silo.Services.AddSingleton<IFatalErrorHandler, RejoinAfterEviction>();
         silo.AddIncomingGrainCallFilter<DatabaseErrors>();
         silo.Configure<ClusterOptions>(o =>
@@ -181,31 +184,34 @@ public static class Daemon
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = ClusterSchema.Invariant;
-            o.ConnectionString = swarm.DataStore;
+            o.ConnectionString = dataStore;
         });
-        silo.AddAdoNetGrainStorage("cluster", o =>
+        silo.AddAdoNetGrainStorage("cluster-db", o =>
         {
             o.Invariant = ClusterSchema.Invariant;
-            o.ConnectionString = swarm.DataStore;
+            o.ConnectionString = dataStore;
         });
+        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>("cluster",
+            (sp, _) => new BoundedGrainStorage(sp.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>("cluster-db")));
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = ClusterSchema.Invariant;
-            o.ConnectionString = swarm.DataStore;
+            o.ConnectionString = dataStore;
         });
         // Declare a dead node dead within a couple of seconds (Orleans' defaults take 10-13 s): probe every second,
         // two missed probes and one vote suffice. The price: a node that stalls for ~2 s (a long GC pause, a
         // saturated link) is declared dead too and its tasks move; it rejoins as a new silo when it recovers.
+        // --probe-timeout trades the one for the other.
         silo.Configure<ClusterMembershipOptions>(o =>
         {
-            o.ProbeTimeout = TimeSpan.FromSeconds(1);
+            o.ProbeTimeout = options.ProbeTimeout;
             o.NumMissedProbesLimit = 2;
             o.NumVotesForDeathDeclaration = 1;
             o.EnableConnectionLivenessCheck = false;
             o.ExtendProbeTimeoutDuringDegradation = false;
             o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
             o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
-            o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(10);
+            o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(Math.Max(10, 4 * options.ProbeTimeout.TotalSeconds));
         });
     }
 

@@ -20,6 +20,8 @@ public sealed record DaemonOptions
     /// <summary>The address other nodes reach this one at (its silo and the swarm port listen there).</summary>
     public string? AdvertiseAddress { get; init; }
     public int SwarmPort { get; init; } = 2377;
+    /// <summary>How long a silo waits for another's answer to a liveness probe; two missed probes declare it dead.</summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>
     {
@@ -36,6 +38,7 @@ public sealed record DaemonOptions
         ["--cluster-db"] = "cluster-db",
         ["--advertise-addr"] = "advertise-addr",
         ["--swarm-port"] = "swarm-port",
+        ["--probe-timeout"] = "probe-timeout",
     };
 
     public const string Usage = """
@@ -55,6 +58,9 @@ public sealed record DaemonOptions
           --cluster-db CONN      PostgreSQL connection string for a swarm started here (swarm init)
           --advertise-addr IP    address other nodes reach this node at (swarm mode)
           --swarm-port N         port nodes join this one on (default 2377)
+          --probe-timeout SECS   swarm mode: a node that misses two liveness probes of SECS each is declared dead
+                                 (default 1: a dead node's tasks move within seconds; raise it on a host so busy
+                                 that a live node may not answer in time)
           --Plugins:NAME:KEY=V   a plugin setting, e.g. --Plugins:runtime-linux:oci-runtime=runc
         """;
 
@@ -77,8 +83,15 @@ public sealed record DaemonOptions
             ClusterDatabase = c["cluster-db"],
             AdvertiseAddress = c["advertise-addr"],
             SwarmPort = Port(c, "swarm-port", d.SwarmPort),
+            ProbeTimeout = Seconds(c, "probe-timeout", d.ProbeTimeout),
         };
     }
+
+    private static TimeSpan Seconds(IConfiguration c, string key, TimeSpan fallback) =>
+        c[key] is not { } text ? fallback
+        : double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s is > 0 and <= 300
+            ? TimeSpan.FromSeconds(s)
+            : throw new ArgumentException($"--{key}: '{text}' is not a number of seconds (more than 0, at most 300).");
 
     private static int Port(IConfiguration c, string key, int fallback) =>
         c[key] is not { } text ? fallback

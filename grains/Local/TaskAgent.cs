@@ -25,6 +25,16 @@ public sealed class TaskAgent
     private readonly ConcurrentDictionary<string, string> _containers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TimeSpan> _stopRequested = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Reports not yet sent, the latest per task. They go every <see cref="ReportBatch"/>, as swarmkit's agent and
+    /// dispatcher batch task status updates: a task that prepares, starts and runs within one batch costs its task
+    /// grain one call, not three.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, TaskReport> _reports = new(StringComparer.Ordinal);
+
+    private static readonly TimeSpan ReportBatch = TimeSpan.FromMilliseconds(100);
+    private int _flushScheduled;
+
     private readonly ImageLookup _images;
     private readonly IImageSource? _source;
     private readonly OverlaySync _overlays;
@@ -89,8 +99,7 @@ public sealed class TaskAgent
 
     private async Task RunAsync(TaskAssignment task, string node)
     {
-        var grain = _grains.GetGrain<ITaskGrain>(task.TaskId);
-        await grain.ReportAsync(new TaskReport(TaskState.Preparing, "preparing"));
+        Report(task.TaskId, new TaskReport(TaskState.Preparing, "preparing"));
         if (!_images.Has(task.Template.Image) && _source is not null)
         {
             // Each node gets the service's image by itself, as swarm nodes do.
@@ -100,7 +109,7 @@ public sealed class TaskAgent
             }
             catch (Exception e)
             {
-                await grain.ReportAsync(new TaskReport(TaskState.Rejected, "rejected", Error: $"No such image: {task.Template.Image} (pulling it failed: {e.Message})"));
+                Report(task.TaskId, new TaskReport(TaskState.Rejected, "rejected", Error: $"No such image: {task.Template.Image} (pulling it failed: {e.Message})"));
                 return;
             }
         }
@@ -113,7 +122,7 @@ public sealed class TaskAgent
             }
             catch (Exception e)
             {
-                await grain.ReportAsync(new TaskReport(TaskState.Rejected, "rejected", Error: $"setting up its networks failed: {e.Message}"));
+                Report(task.TaskId, new TaskReport(TaskState.Rejected, "rejected", Error: $"setting up its networks failed: {e.Message}"));
                 return;
             }
         }
@@ -127,7 +136,7 @@ public sealed class TaskAgent
         }
         catch (Exception e)
         {
-            await grain.ReportAsync(new TaskReport(TaskState.Rejected, "rejected", Error: e.Message));
+            Report(task.TaskId, new TaskReport(TaskState.Rejected, "rejected", Error: e.Message));
             return;
         }
 
@@ -135,25 +144,25 @@ public sealed class TaskAgent
         if (_stopRequested.TryRemove(task.TaskId, out var grace))
         {
             await container.RemoveAsync(force: true);
-            await grain.ReportAsync(new TaskReport(TaskState.Shutdown, "shutdown", containerId));
+            Report(task.TaskId, new TaskReport(TaskState.Shutdown, "shutdown", containerId));
             return;
         }
 
-        await grain.ReportAsync(new TaskReport(TaskState.Starting, "starting", containerId));
+        Report(task.TaskId, new TaskReport(TaskState.Starting, "starting", containerId));
         try
         {
             await container.StartAsync();
         }
         catch (Exception e)
         {
-            await grain.ReportAsync(new TaskReport(TaskState.Failed, "starting container failed", containerId, Error: e.Message));
+            Report(task.TaskId, new TaskReport(TaskState.Failed, "starting container failed", containerId, Error: e.Message));
             await container.RemoveAsync(force: true);
             return;
         }
 
         if ((await container.GetAsync())?.Status == ContainerLifecycle.Running)
         {
-            await grain.ReportAsync(new TaskReport(TaskState.Running, "running", containerId));
+            Report(task.TaskId, new TaskReport(TaskState.Running, "running", containerId));
         }
     }
 
@@ -172,7 +181,7 @@ public sealed class TaskAgent
                     ? new TaskReport(TaskState.Complete, "finished", record.Id, 0)
                     : new TaskReport(TaskState.Failed, "failed", record.Id, record.ExitCode,
                         record.Error ?? $"task: non-zero exit ({record.ExitCode})");
-            await _grains.GetGrain<ITaskGrain>(taskId).ReportAsync(report);
+            Report(taskId, report);
             if (record.Status == ContainerLifecycle.Exited)
             {
                 // A task runs once: its slot gets a new task, so the exited container is not needed (its log goes too).
@@ -180,6 +189,32 @@ public sealed class TaskAgent
                 await RemoveAsync(NodeScopedKey.Format(record.Node, record.Id));
             }
         }, taskId);
+    }
+
+    /// <summary>An ending outweighs any step reported before it that has not gone yet.</summary>
+    private void Report(string taskId, TaskReport report)
+    {
+        _reports.AddOrUpdate(taskId, report, (_, pending) => pending.State.IsFinal() && !report.State.IsFinal() ? pending : report);
+        if (Interlocked.Exchange(ref _flushScheduled, 1) == 0)
+        {
+            _ = Background(FlushReportsAsync, "reports");
+        }
+    }
+
+    private async Task FlushReportsAsync()
+    {
+        await Task.Delay(ReportBatch);
+        Volatile.Write(ref _flushScheduled, 0);
+        var batch = new List<(string TaskId, TaskReport Report)>();
+        foreach (var taskId in _reports.Keys)
+        {
+            if (_reports.TryRemove(taskId, out var report))
+            {
+                batch.Add((taskId, report));
+            }
+        }
+
+        await Task.WhenAll(batch.Select(r => Background(() => _grains.GetGrain<ITaskGrain>(r.TaskId).ReportAsync(r.Report), r.TaskId)));
     }
 
     private ContainerCreateArgs Arguments(TaskAssignment task)

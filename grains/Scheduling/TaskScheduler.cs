@@ -5,14 +5,16 @@ namespace Flotilla.Grains.Scheduling;
 /// <summary>
 /// Chooses a node for each task, as swarmkit's scheduler does: filter out nodes that are down, paused or drained,
 /// lack the runtime, fail a constraint or can't fit the reservation; of the rest, take the one with the fewest tasks
-/// of the same service, then the fewest tasks in all (spread). Plain logic over a snapshot, so it is easy to test.
+/// of the same service, then the fewest tasks in all (spread). Plain logic over a snapshot of the nodes and the
+/// reservations, so it is easy to test; the scheduler grain keeps one and gives it each new snapshot of the nodes.
 /// </summary>
 public sealed class TaskScheduler
 {
-    private readonly IReadOnlyList<NodeView> _nodes;
+    private IReadOnlyList<NodeView> _nodes;
     private readonly Dictionary<string, Reservation> _reservations;
     private readonly Dictionary<string, int> _tasksPerNode = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Node, string Service), int> _tasksPerService = new();
+    /// <summary>By service, then node: a placement looks its service up once, then each node by name.</summary>
+    private readonly Dictionary<string, Dictionary<string, int>> _tasksPerService = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (long Cpu, long Memory)> _reserved = new(StringComparer.Ordinal);
 
     public TaskScheduler(IReadOnlyList<NodeView> nodes, Dictionary<string, Reservation> reservations)
@@ -25,6 +27,8 @@ public sealed class TaskScheduler
         }
     }
 
+    public void UseNodes(IReadOnlyList<NodeView> nodes) => _nodes = nodes;
+
     public PlacementDecision Place(PlacementRequest request)
     {
         if (_reservations.TryGetValue(request.TaskId, out var held))
@@ -35,7 +39,9 @@ public sealed class TaskScheduler
 
         var constraints = request.Constraints.Select(PlacementConstraint.Parse).ToList();
         var reasons = new SortedSet<string>(StringComparer.Ordinal);
+        var ofService = _tasksPerService.GetValueOrDefault(request.ServiceId);
         NodeView? best = null;
+        (int OfService, int All, string Name) bestLoad = default;
         foreach (var node in _nodes)
         {
             var why = Unsuitable(node, request, constraints);
@@ -45,9 +51,10 @@ public sealed class TaskScheduler
                 continue;
             }
 
-            if (best is null || Better(node, best, request.ServiceId))
+            var load = (ofService?.GetValueOrDefault(node.Name) ?? 0, _tasksPerNode.GetValueOrDefault(node.Name), node.Name);
+            if (best is null || Lighter(load, bestLoad))
             {
-                best = node;
+                (best, bestLoad) = (node, load);
             }
         }
 
@@ -101,6 +108,11 @@ public sealed class TaskScheduler
             return $"scheduling constraints not satisfied: {failed}";
         }
 
+        if (request.NanoCpus <= 0 && request.MemoryBytes <= 0)
+        {
+            return null;
+        }
+
         var (cpu, memory) = _reserved.GetValueOrDefault(node.Name);
         if (request.NanoCpus > 0 && cpu + request.NanoCpus > node.Record.Description.Cpus * 1_000_000_000L)
         {
@@ -115,24 +127,21 @@ public sealed class TaskScheduler
         return null;
     }
 
-    private bool Better(NodeView candidate, NodeView best, string serviceId)
-    {
-        var a = _tasksPerService.GetValueOrDefault((candidate.Name, serviceId));
-        var b = _tasksPerService.GetValueOrDefault((best.Name, serviceId));
-        if (a != b)
-        {
-            return a < b;
-        }
-
-        var ta = _tasksPerNode.GetValueOrDefault(candidate.Name);
-        var tb = _tasksPerNode.GetValueOrDefault(best.Name);
-        return ta != tb ? ta < tb : string.CompareOrdinal(candidate.Name, best.Name) < 0;
-    }
+    /// <summary>Fewer tasks of the same service, then fewer in all, then the name (so that ties place the same way).</summary>
+    private static bool Lighter((int OfService, int All, string Name) a, (int OfService, int All, string Name) b) =>
+        a.OfService != b.OfService ? a.OfService < b.OfService
+        : a.All != b.All ? a.All < b.All
+        : string.CompareOrdinal(a.Name, b.Name) < 0;
 
     private void Count(Reservation r, int delta)
     {
         _tasksPerNode[r.Node] = _tasksPerNode.GetValueOrDefault(r.Node) + delta;
-        _tasksPerService[(r.Node, r.ServiceId)] = _tasksPerService.GetValueOrDefault((r.Node, r.ServiceId)) + delta;
+        if (!_tasksPerService.TryGetValue(r.ServiceId, out var ofService))
+        {
+            _tasksPerService[r.ServiceId] = ofService = new Dictionary<string, int>(StringComparer.Ordinal);
+        }
+
+        ofService[r.Node] = ofService.GetValueOrDefault(r.Node) + delta;
         var (cpu, memory) = _reserved.GetValueOrDefault(r.Node);
         _reserved[r.Node] = (cpu + delta * r.NanoCpus, memory + delta * r.MemoryBytes);
     }

@@ -30,6 +30,10 @@ public interface IServiceGrain : IGrainWithStringKey
     [OneWay]
     Task TaskChangedAsync(TaskRecord task);
 
+    /// <summary>What this service's placed tasks hold, by task id: the scheduler rebuilds its reservations from these.</summary>
+    [AlwaysInterleave]
+    Task<Dictionary<string, Scheduling.Reservation>> ReservationsAsync();
+
     /// <summary>Look again now (a node changed).</summary>
     [OneWay]
     Task ReconcileAsync();

@@ -8,12 +8,22 @@ namespace Flotilla.Grains.Services;
 
 public sealed class ServiceGrain(
     [PersistentState("service", "cluster")] IPersistentState<ServiceState> state,
+    CreationBudget budget,
     ILogger<ServiceGrain> logger) : Grain, IServiceGrain, IRemindable
 {
     /// <summary>Finished tasks kept per slot for <c>service ps</c> (docker's task history limit).</summary>
     private const int HistoryPerSlot = 5;
 
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// New tasks created per look: a service of thousands of replicas creates them over several short turns, so
+    /// that its tasks' reports are heard in between and the silo's work in flight stays bounded.
+    /// </summary>
+    private const int CreateBatch = 200;
+
+    /// <summary>How soon a service that got no share of the silo's <see cref="CreationBudget"/> tries again.</summary>
+    private static readonly TimeSpan BudgetRetry = TimeSpan.FromMilliseconds(200);
 
     private ServiceState S => state.State;
 
@@ -23,15 +33,36 @@ public sealed class ServiceGrain(
     private IGrainTimer? _timer;
     private IGrainTimer? _soon;
 
-    /// <summary>Tasks moved on (preparing, starting, running…) since the state was last written.</summary>
-    private bool _unsaved;
-
     public override async Task OnActivateAsync(CancellationToken ct)
     {
         if (S.Spec is not null)
         {
+            await RefreshTasksAsync();
             StartTicking();
-            await ReconcileNowAsync();
+            // Not now: the orchestrator calls the scheduler, which may be asking this grain for its tasks (it can't
+            // answer before its activation ends).
+            ReconcileSoon();
+        }
+    }
+
+    /// <summary>
+    /// The stored view of the tasks is written when tasks come and go, not as each moves on (their grains hold the
+    /// truth): after a move or a restart, the view of the tasks that had not ended is read again from them.
+    /// </summary>
+    private async Task RefreshTasksAsync()
+    {
+        var live = S.Tasks.Values.Where(t => !t.State.IsFinal()).Select(t => t.Id).ToList();
+        var records = await Task.WhenAll(live.Select(id => TaskOf(id).GetAsync()));
+        foreach (var (id, record) in live.Zip(records))
+        {
+            if (record is null)
+            {
+                S.Tasks.Remove(id); // never created (its creation failed): the slot gets a new task
+            }
+            else
+            {
+                S.Tasks[id] = record with { Template = null, SpecVersion = Math.Max(S.Tasks[id].SpecVersion, record.SpecVersion) };
+            }
         }
     }
 
@@ -60,7 +91,9 @@ public sealed class ServiceGrain(
         // Reminders outlive the silo: after a restart of the whole cluster, services come back by themselves.
         await this.RegisterOrUpdateReminder("reconcile", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartTicking();
-        await ReconcileNowAsync();
+        // The orchestrator creates and places the tasks right after this answers, as swarm's does: a service of
+        // thousands of replicas would otherwise answer after the API's response timeout.
+        ReconcileSoon();
         logger.LogInformation("Created service {ServiceId} ({Name})", Id, spec.Name);
         return await ViewAsync();
     }
@@ -103,7 +136,7 @@ public sealed class ServiceGrain(
         }
 
         await state.WriteStateAsync();
-        await ReconcileNowAsync();
+        ReconcileSoon();
         return await ViewAsync();
     }
 
@@ -126,7 +159,7 @@ public sealed class ServiceGrain(
         var tasks = S.Tasks.Keys.ToList();
         await Task.WhenAll(tasks.Select(id => TaskOf(id).ShutdownAsync()));
         await Task.WhenAll(tasks.Select(id => TaskOf(id).DeleteAsync()));
-        await GrainFactory.GetGrain<ISchedulerGrain>("scheduler").ReleaseAsync([.. tasks]);
+        await Scheduler.ReleaseAsync([.. tasks]);
         await GrainFactory.GetGrain<IServiceCatalogGrain>("services").RemoveAsync(Id);
         if (S.Endpoint.VirtualIps.Length > 0 || S.Spec!.Task.Networked)
         {
@@ -163,14 +196,24 @@ public sealed class ServiceGrain(
         {
             ReconcileSoon();
         }
-        else
+
+        // A task on its way to running asks nothing of the orchestrator and is not written here (its grain holds
+        // the truth, read again when this grain activates).
+        return Task.CompletedTask;
+    }
+
+    public Task<Dictionary<string, Reservation>> ReservationsAsync()
+    {
+        var held = new Dictionary<string, Reservation>(StringComparer.Ordinal);
+        if (S.Spec is { Task: var template })
         {
-            // A task on its way to running asks nothing of the orchestrator (its task grain holds the truth): a
-            // service of thousands of tasks plans and saves once a tick for these, not at each of them.
-            _unsaved = true;
+            foreach (var t in S.Tasks.Values.Where(t => t.Node is not null && t.State >= TaskState.Assigned && !t.State.IsFinal()))
+            {
+                held[t.Id] = new Reservation(t.Node!, Id, template.ReserveNanoCpus, template.ReserveMemoryBytes);
+            }
         }
 
-        return Task.CompletedTask;
+        return Task.FromResult(held);
     }
 
     public Task ReconcileAsync() => S.Spec is null ? Task.CompletedTask : ReconcileNowAsync();
@@ -184,18 +227,13 @@ public sealed class ServiceGrain(
             {
                 await ReconcileNowAsync();
             }
-            else if (S.Spec is not null && _unsaved)
-            {
-                _unsaved = false;
-                await state.WriteStateAsync();
-            }
         }, new GrainTimerCreationOptions(Tick, Tick) { KeepAlive = true });
 
     /// <summary>
     /// Task reports come in bursts (containers of a node ending together, a batch starting): one reconcile a few
     /// milliseconds later answers the whole burst, where one per report would queue a round of writes each.
     /// </summary>
-    private void ReconcileSoon() =>
+    private void ReconcileSoon(TimeSpan? after = null) =>
         _soon ??= this.RegisterGrainTimer(async () =>
         {
             _soon?.Dispose();
@@ -204,7 +242,7 @@ public sealed class ServiceGrain(
             {
                 await ReconcileNowAsync();
             }
-        }, new GrainTimerCreationOptions(TimeSpan.FromMilliseconds(20), Timeout.InfiniteTimeSpan));
+        }, new GrainTimerCreationOptions(after ?? TimeSpan.FromMilliseconds(20), Timeout.InfiniteTimeSpan));
 
     private async Task ReconcileNowAsync()
     {
@@ -213,6 +251,7 @@ public sealed class ServiceGrain(
         var plan = ServicePlanner.Plan(new ServicePlanner.Input(S.Spec!, S.Version, S.Tasks.Values, nodes, now, S.Update, S.LastBatchAt));
         _wakeAt = plan.WakeAfter is { } after ? now + after : now + TimeSpan.FromSeconds(5);
 
+        var changed = plan.Orphan.Count > 0 || plan.Shutdown.Count > 0 || plan.StartedBatch || plan.NewUpdateState is not null;
         // Each task is its own grain with its own stored state: tell them all at once, not one write after another.
         await Task.WhenAll(plan.Orphan.Select(o => TaskOf(o.TaskId).OrphanAsync(o.Reason)));
         foreach (var (taskId, reason) in plan.Orphan)
@@ -227,7 +266,13 @@ public sealed class ServiceGrain(
             S.Tasks[taskId] = S.Tasks[taskId] with { DesiredState = TaskState.Shutdown, UpdatedAt = now };
         }
 
-        var created = plan.Create.Select(c => new TaskRecord
+        var granted = plan.Create.Count == 0 ? 0 : budget.Take(Math.Min(plan.Create.Count, CreateBatch));
+        if (plan.Create.Count > granted)
+        {
+            ReconcileSoon(granted == 0 ? BudgetRetry : null);
+        }
+
+        var created = plan.Create.Take(granted).Select(c => new TaskRecord
             {
                 Id = SwarmIds.New(),
                 ServiceId = Id,
@@ -242,13 +287,14 @@ public sealed class ServiceGrain(
                 UpdatedAt = now,
                 Version = 1,
             }).ToList();
-        await Task.WhenAll(created.Select(task => TaskOf(task.Id).CreateAsync(task)));
-        foreach (var task in created)
+        try
         {
-            S.Tasks[task.Id] = task with { Template = null };
+            changed |= await PlaceAsync(created);
         }
-
-        await PlacePendingAsync();
+        finally
+        {
+            budget.Return(granted);
+        }
 
         if (plan.StartedBatch)
         {
@@ -272,34 +318,69 @@ public sealed class ServiceGrain(
             logger.LogInformation("Service {ServiceId}: {Message}", Id, plan.UpdateMessage);
         }
 
-        await TrimHistoryAsync();
-        _unsaved = false;
-        await state.WriteStateAsync();
+        changed |= await TrimHistoryAsync();
+        if (changed)
+        {
+            // The view of the tasks goes along; nothing is written when a look found nothing to do.
+            await state.WriteStateAsync();
+        }
     }
 
-    /// <summary>New tasks, and those that found no node before, go to the scheduler; placed ones go to their node.</summary>
-    private async Task PlacePendingAsync()
+    /// <summary>
+    /// New tasks, and those that found no node before, go to the scheduler. A new task's grain is written once,
+    /// already assigned (or pending with the reason), and hands itself to its node; one that waited is assigned.
+    /// Says whether any task was created or placed.
+    /// </summary>
+    private async Task<bool> PlaceAsync(List<TaskRecord> created)
     {
-        var waiting = S.Tasks.Values.Where(t => t.State is TaskState.New or TaskState.Pending && t.DesiredState == TaskState.Running).ToList();
+        var waiting = S.Tasks.Values.Where(t => t.State is TaskState.New or TaskState.Pending && t.DesiredState == TaskState.Running)
+            .Concat(created).ToList();
         if (waiting.Count == 0)
         {
-            return;
+            return false;
         }
 
         var template = S.Spec!.Task;
         var requests = waiting.Select(t => new PlacementRequest(t.Id, Id, template.Constraints, template.ReserveNanoCpus,
             template.ReserveMemoryBytes, template.Runtime, t.Slot == 0 ? t.Node : null)).ToList();
-        var decisions = await GrainFactory.GetGrain<ISchedulerGrain>("scheduler").PlaceAsync(requests);
-        foreach (var decision in decisions)
+        var decisions = await Scheduler.PlaceAsync(requests);
+        var fresh = created.ToDictionary(t => t.Id, StringComparer.Ordinal);
+        var failed = new List<string>();
+        await Task.WhenAll(decisions.Select(async d =>
         {
-            var task = S.Tasks[decision.TaskId];
-            S.Tasks[task.Id] = decision.Node is null
-                ? task with { State = TaskState.Pending, Message = decision.Message }
-                : task with { State = TaskState.Assigned, Node = decision.Node, Message = "assigned" };
+            var task = fresh.GetValueOrDefault(d.TaskId) ?? S.Tasks[d.TaskId];
+            var next = d.Node is null
+                ? task with { State = TaskState.Pending, Message = d.Message }
+                : task with { State = TaskState.Assigned, Node = d.Node, Message = "assigned" };
+            if (!fresh.ContainsKey(d.TaskId))
+            {
+                S.Tasks[d.TaskId] = next;
+                await TaskOf(d.TaskId).AssignAsync(d.Node, d.NodeId, d.Message);
+                return;
+            }
+
+            try
+            {
+                await TaskOf(d.TaskId).CreateAsync(next, d.NodeId);
+                S.Tasks[d.TaskId] = next with { Template = null };
+            }
+            catch (Exception e)
+            {
+                // Not recorded here: the slot gets another task at the next look.
+                logger.LogWarning(e, "Service {ServiceId}: creating task {TaskId} failed", Id, d.TaskId);
+                failed.Add(d.TaskId);
+            }
+        }));
+        if (failed.Count > 0)
+        {
+            await Scheduler.ReleaseAsync([.. failed]);
+            ReconcileSoon();
         }
 
-        await Task.WhenAll(decisions.Select(d => TaskOf(d.TaskId).AssignAsync(d.Node, d.NodeId, d.Message)));
+        return created.Count > 0 || decisions.Any(d => d.Node is not null);
     }
+
+    private ISchedulerGrain Scheduler => GrainFactory.GetGrain<ISchedulerGrain>("scheduler");
 
     private async Task StartRollbackAsync(string reason)
     {
@@ -316,7 +397,7 @@ public sealed class ServiceGrain(
         await ReconcileNowAsync();
     }
 
-    private async Task TrimHistoryAsync()
+    private async Task<bool> TrimHistoryAsync()
     {
         var old = S.Tasks.Values
             .Where(t => t.State.IsFinal())
@@ -328,6 +409,8 @@ public sealed class ServiceGrain(
         {
             S.Tasks.Remove(task.Id);
         }
+
+        return old.Count > 0;
     }
 
     private async Task<ServiceView> ViewAsync()

@@ -8,8 +8,11 @@ namespace Flotilla.Grains.Tasks;
 /// </summary>
 public interface ITaskGrain : IGrainWithStringKey
 {
-    /// <summary>Records a new task (state New, or Pending with <c>record.Message</c> when no node suits it).</summary>
-    Task CreateAsync(TaskRecord record);
+    /// <summary>
+    /// Records a new task, written once: Assigned to <c>record.Node</c> (then sent there, as <see cref="AssignAsync"/>
+    /// does), or Pending with <c>record.Message</c> when no node suits it.
+    /// </summary>
+    Task CreateAsync(TaskRecord record, string? nodeId);
 
     /// <summary>
     /// The scheduler's decision: with a node, the task is sent there (Assigned → Accepted; a node that can't take it

@@ -12,10 +12,14 @@ public sealed class TaskGrain(
 {
     private TaskRecord T => state.State;
 
-    public async Task CreateAsync(TaskRecord record)
+    public async Task CreateAsync(TaskRecord record, string? nodeId)
     {
         state.State = record;
         await state.WriteStateAsync();
+        if (record.State == TaskState.Assigned)
+        {
+            await HandOverAsync(record.Node!, nodeId);
+        }
     }
 
     public async Task AssignAsync(string? node, string? nodeId, string message)
@@ -32,6 +36,12 @@ public sealed class TaskGrain(
         }
 
         await ChangeAsync(T with { State = TaskState.Assigned, Node = node, Message = "assigned" });
+        await HandOverAsync(node, nodeId);
+    }
+
+    /// <summary>Sends the assigned task to its node: accepted, or rejected when the node can't take it.</summary>
+    private async Task HandOverAsync(string node, string? nodeId)
+    {
         try
         {
             // Addresses before the node hears of it (swarmkit's allocator does the same), so it can wire the container at once.
@@ -157,10 +167,12 @@ public sealed class TaskGrain(
         var passing = next.State is TaskState.Accepted or TaskState.Preparing or TaskState.Starting
                       && next.DesiredState == T.DesiredState && next.Node == T.Node;
         state.State = next with { UpdatedAt = DateTimeOffset.UtcNow, Version = T.Version + 1 };
-        if (!passing)
+        if (passing)
         {
-            await state.WriteStateAsync();
+            return; // neither the network registry, the scheduler nor the service acts on these
         }
+
+        await state.WriteStateAsync();
 
         if (T.Template?.Networked == true)
         {

@@ -40,6 +40,22 @@ public static class ClusterSchema
         }
     }
 
+    /// <summary>
+    /// The connection string the silo's providers use: Npgsql prepares the statements they repeat (every grain write
+    /// is the same statement), so PostgreSQL plans each once per connection instead of on every write. A setting the
+    /// operator gave wins.
+    /// </summary>
+    public static string ForProviders(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxAutoPrepare = 16;
+        }
+
+        return builder.ConnectionString;
+    }
+
     /// <summary>The id of a swarm this database already serves, if any (its membership table names it).</summary>
     public static async Task<string?> HoldsASwarmAsync(string connectionString, CancellationToken ct)
     {
