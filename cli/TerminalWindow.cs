@@ -33,25 +33,23 @@ public static partial class TerminalWindow
             return null;
         }
 
-        return PosixSignalRegistration.Create(PosixSignal.SIGWINCH, signal =>
-        {
-            if (Size() is [var height, var width])
-            {
-                _ = resize(height, width).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
-            }
-        });
+        return PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => SendSize(resize));
     }
 
     /// <summary>Follows as <see cref="Follow"/>, and sets the size once now (for a terminal that already runs).</summary>
     public static IDisposable? SetAndFollow(Func<int, int, Task> resize)
     {
         var following = Follow(resize);
+        SendSize(resize);
+        return following;
+    }
+
+    private static void SendSize(Func<int, int, Task> resize)
+    {
         if (Size() is [var height, var width])
         {
             _ = resize(height, width).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
         }
-
-        return following;
     }
 
     [LibraryImport("libc", SetLastError = true)]

@@ -26,10 +26,10 @@ public static class ContainerEndpoints
     }
 
     /// <summary>docker's HostConfig.ConsoleSize and exec's: [height, width], where [0, 0] (docker's default) means none.</summary>
-    internal static int[]? ConsoleSize(int[]? size) => size switch
+    internal static TerminalSize? ConsoleSize(int[]? size) => size switch
     {
         null or [0, 0] => null,
-        [var height, var width] when TerminalSize.From(height, width, "ConsoleSize") is var checkedSize => [checkedSize.Height, checkedSize.Width],
+        [var height, var width] => TerminalSize.From(height, width, "ConsoleSize"),
         _ => throw FlotillaException.Invalid($"ConsoleSize must be [height, width]; got {size.Length} numbers."),
     };
 
@@ -87,7 +87,7 @@ public static class ContainerEndpoints
             NetworkAliases = NetworkEndpoints.Aliases(body.NetworkingConfig, host.NetworkMode),
             OpenStdin = body.OpenStdin,
             Tty = body.Tty,
-            ConsoleSize = ConsoleSize(host.ConsoleSize),
+            ConsoleSize = ConsoleSize(host.ConsoleSize) is { } size ? [size.Height, size.Width] : null,
         });
         return Results.Json(new ContainerCreateResponse { Id = record.Id, Warnings = [] }, statusCode: 201);
     }

@@ -38,7 +38,7 @@ public static class ExecEndpoints
             User = string.IsNullOrEmpty(body.User) ? null : body.User,
             OpenStdin = body.AttachStdin,
             Tty = body.Tty,
-            ConsoleSize = ContainerEndpoints.ConsoleSize(body.ConsoleSize) is [var height, var width] ? new TerminalSize(height, width) : null,
+            ConsoleSize = ContainerEndpoints.ConsoleSize(body.ConsoleSize),
         });
         return Results.Json(new ExecCreateResponse { Id = session.Id }, statusCode: 201);
     }
