@@ -6,8 +6,11 @@ using Flotilla.Host.Persistence;
 using Flotilla.Host.Plugins;
 using Flotilla.Host.Swarm;
 using Flotilla.Plugins;
+using Microsoft.Extensions.Options;
+using Npgsql;
 using Orleans.Configuration;
 using Orleans.Serialization;
+using Orleans.Storage;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -117,22 +120,16 @@ public static class Daemon
         builder.UseOrleans(silo =>
         {
             silo.Configure<SiloOptions>(o => o.SiloName = options.NodeName);
-            silo.Services.AddSingleton<Microsoft.Extensions.Options.IPostConfigureOptions<AdoNetGrainStorageOptions>, BinaryGrainStateFormat>();
+            silo.Services.AddSingleton<GrainStateFormat>();
+            silo.Services.AddSingleton(new SqliteStateStore(stateDb));
             // A node's own grains (its containers) keep their state on the node, so they never wait on the cluster
             // database; what belongs to the swarm (nodes, services, tasks) lives in the cluster's store.
-            silo.AddAdoNetGrainStorage("state", o =>
-            {
-                o.Invariant = SqliteGrainStorageSchema.Invariant;
-                o.ConnectionString = SqliteGrainStorageSchema.ConnectionString(stateDb);
-            });
+            silo.Services.AddKeyedSingleton<IGrainStorage>("state", (sp, _) => Storage(sp, sp.GetRequiredService<SqliteStateStore>()));
             if (swarm is null)
             {
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "flotilla", clusterId: "flotilla-" + options.NodeName);
-                silo.AddAdoNetGrainStorage("cluster", o =>
-                {
-                    o.Invariant = SqliteGrainStorageSchema.Invariant;
-                    o.ConnectionString = SqliteGrainStorageSchema.ConnectionString(stateDb);
-                });
+                // One node: the swarm's grains are the node's too, in the same database.
+                silo.Services.AddKeyedSingleton<IGrainStorage>("cluster", (sp, _) => sp.GetRequiredKeyedService<IGrainStorage>("state"));
             }
             else
             {
@@ -186,13 +183,8 @@ public static class Daemon
             o.Invariant = ClusterSchema.Invariant;
             o.ConnectionString = dataStore;
         });
-        silo.AddAdoNetGrainStorage("cluster-db", o =>
-        {
-            o.Invariant = ClusterSchema.Invariant;
-            o.ConnectionString = dataStore;
-        });
-        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>("cluster",
-            (sp, _) => new BoundedGrainStorage(sp.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>("cluster-db")));
+        silo.Services.AddSingleton(new PostgresStateStore(NpgsqlDataSource.Create(dataStore)));
+        silo.Services.AddKeyedSingleton<IGrainStorage>("cluster", (sp, _) => Storage(sp, sp.GetRequiredService<PostgresStateStore>()));
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = ClusterSchema.Invariant;
@@ -214,6 +206,9 @@ public static class Daemon
             o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(Math.Max(10, 4 * options.ProbeTimeout.TotalSeconds));
         });
     }
+
+    private static BatchingGrainStorage Storage(IServiceProvider services, IStateStore store) =>
+        new(store, services.GetRequiredService<GrainStateFormat>(), services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId);
 
     private static PluginCatalog LoadPlugins(IConfiguration configuration, DaemonOptions options)
     {

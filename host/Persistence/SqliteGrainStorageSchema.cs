@@ -3,13 +3,11 @@ using Microsoft.Data.Sqlite;
 namespace Flotilla.Host.Persistence;
 
 /// <summary>
-/// Creates (idempotently) the tables and named queries that Orleans' ADO.NET grain storage needs in the node's
-/// SQLite database. Orleans does not ship these scripts in its packages, so the schema lives here.
+/// Creates (idempotently) the table that <see cref="SqliteStateStore"/> keeps grain state in, in the node's SQLite
+/// database.
 /// </summary>
 public static class SqliteGrainStorageSchema
 {
-    public const string Invariant = "System.Data.SQLite";
-
     public static string ConnectionString(string databasePath) =>
         new SqliteConnectionStringBuilder { DataSource = databasePath, DefaultTimeout = 30, Pooling = true }.ToString();
 

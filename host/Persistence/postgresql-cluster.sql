@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS OrleansMembershipTable
     PRIMARY KEY (DeploymentId, Address, Port, Generation)
 );
 
+-- Grain state, read and written in batches by PostgresStateStore (not through OrleansQuery); the columns are those of
+-- Orleans' ADO.NET grain storage, which kept this state before.
 CREATE TABLE IF NOT EXISTS OrleansStorage
 (
     GrainIdHash            integer      NOT NULL,
@@ -146,54 +148,6 @@ $q$),
 ('CleanupDefunctSiloEntriesKey', $q$
     DELETE FROM OrleansMembershipTable
     WHERE DeploymentId = @DeploymentId AND IAmAliveTime < @IAmAliveTime AND Status = 6;
-$q$),
-
--- Grain storage: a write answers NewGrainStateVersion; the version it was given when the optimistic check failed,
--- nothing when a first write lost a race. "No extension" is stored as '' so one unique index is the upsert target.
-
-('WriteToStorageKey', $q$
-    WITH updated AS (
-        UPDATE OrleansStorage
-        SET PayloadBinary = @PayloadBinary, ModifiedOn = now(), Version = Version + 1
-        WHERE @GrainStateVersion IS NOT NULL
-          AND GrainIdHash = @GrainIdHash AND GrainTypeHash = @GrainTypeHash
-          AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1 AND GrainTypeString = @GrainTypeString
-          AND GrainIdExtensionString = COALESCE(@GrainIdExtensionString, '') AND ServiceId = @ServiceId
-          AND Version = @GrainStateVersion
-        RETURNING Version),
-    inserted AS (
-        INSERT INTO OrleansStorage (GrainIdHash, GrainIdN0, GrainIdN1, GrainTypeHash, GrainTypeString,
-                                    GrainIdExtensionString, ServiceId, PayloadBinary, ModifiedOn, Version)
-        SELECT @GrainIdHash, @GrainIdN0, @GrainIdN1, @GrainTypeHash, @GrainTypeString,
-               COALESCE(@GrainIdExtensionString, ''), @ServiceId, @PayloadBinary, now(), 1
-        WHERE @GrainStateVersion IS NULL
-        ON CONFLICT DO NOTHING
-        RETURNING Version)
-    SELECT Version AS NewGrainStateVersion FROM updated
-    UNION ALL SELECT Version FROM inserted
-    UNION ALL SELECT @GrainStateVersion WHERE @GrainStateVersion IS NOT NULL AND NOT EXISTS (SELECT 1 FROM updated);
-$q$),
-
-('ReadFromStorageKey', $q$
-    SELECT PayloadBinary, Version
-    FROM OrleansStorage
-    WHERE GrainIdHash = @GrainIdHash AND GrainTypeHash = @GrainTypeHash
-      AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1 AND GrainTypeString = @GrainTypeString
-      AND GrainIdExtensionString = COALESCE(@GrainIdExtensionString, '') AND ServiceId = @ServiceId
-    LIMIT 1;
-$q$),
-
-('ClearStorageKey', $q$
-    WITH updated AS (
-        UPDATE OrleansStorage
-        SET PayloadBinary = NULL, ModifiedOn = now(), Version = Version + 1
-        WHERE GrainIdHash = @GrainIdHash AND GrainTypeHash = @GrainTypeHash
-          AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1 AND GrainTypeString = @GrainTypeString
-          AND GrainIdExtensionString = COALESCE(@GrainIdExtensionString, '') AND ServiceId = @ServiceId
-          AND Version = @GrainStateVersion
-        RETURNING Version)
-    SELECT Version AS NewGrainStateVersion FROM updated
-    UNION ALL SELECT @GrainStateVersion WHERE @GrainStateVersion IS NOT NULL AND NOT EXISTS (SELECT 1 FROM updated);
 $q$),
 
 -- Reminders: rows are spread over silos by GrainHash ranges; a range that wraps around uses ReadRangeRows2Key.
