@@ -106,6 +106,7 @@ public static class Daemon
         services.AddSingleton<IImageSource, RegistryImageSource>();
         services.AddSingleton<TaskAgent>();
         services.AddSingleton<Flotilla.Grains.Services.CreationBudget>();
+        services.AddSingleton<Flotilla.Grains.Swarm.NodeDirectory>();
         services.AddSingleton<OverlaySync>();
         services.AddSingleton(sp => new SwarmContext(swarm, sp.GetRequiredService<IGrainFactory>(), node, options.SwarmPort, certificates));
         services.AddSingleton<DaemonRestart>();

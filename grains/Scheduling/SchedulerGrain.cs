@@ -10,13 +10,13 @@ namespace Flotilla.Grains.Scheduling;
 /// from the store's tasks when it becomes leader. Writing the whole reservation table on every placement and release
 /// cost O(tasks) per write.
 /// </summary>
-public sealed class SchedulerGrain : Grain, ISchedulerGrain
+public sealed class SchedulerGrain(NodeDirectory nodeDirectory) : Grain, ISchedulerGrain
 {
     private TaskScheduler? _scheduler;
 
     public async Task<IReadOnlyList<PlacementDecision>> PlaceAsync(IReadOnlyList<PlacementRequest> requests)
     {
-        var nodes = await GrainFactory.GetGrain<INodeRegistryGrain>("nodes").ListAsync();
+        var nodes = await nodeDirectory.ListAsync();
         var scheduler = await SchedulerAsync(nodes);
         scheduler.UseNodes(nodes);
         return [.. requests.Select(scheduler.Place)];
@@ -24,7 +24,7 @@ public sealed class SchedulerGrain : Grain, ISchedulerGrain
 
     public async Task ReleaseAsync(string[] taskIds)
     {
-        var scheduler = _scheduler ?? await SchedulerAsync(await GrainFactory.GetGrain<INodeRegistryGrain>("nodes").ListAsync());
+        var scheduler = _scheduler ?? await SchedulerAsync(await nodeDirectory.ListAsync());
         foreach (var id in taskIds)
         {
             scheduler.Release(id);

@@ -9,6 +9,7 @@ namespace Flotilla.Grains.Services;
 public sealed class ServiceGrain(
     [PersistentState("service", "cluster")] IPersistentState<ServiceState> state,
     CreationBudget budget,
+    NodeDirectory nodeDirectory,
     ILogger<ServiceGrain> logger) : Grain, IServiceGrain, IRemindable
 {
     /// <summary>Finished tasks kept per slot for <c>service ps</c> (docker's task history limit).</summary>
@@ -246,7 +247,7 @@ public sealed class ServiceGrain(
 
     private async Task ReconcileNowAsync()
     {
-        var nodes = await GrainFactory.GetGrain<INodeRegistryGrain>("nodes").ListAsync();
+        var nodes = await nodeDirectory.ListAsync();
         var now = DateTimeOffset.UtcNow;
         var plan = ServicePlanner.Plan(new ServicePlanner.Input(S.Spec!, S.Version, S.Tasks.Values, nodes, now, S.Update, S.LastBatchAt));
         _wakeAt = plan.WakeAfter is { } after ? now + after : now + TimeSpan.FromSeconds(5);
@@ -415,7 +416,7 @@ public sealed class ServiceGrain(
 
     private async Task<ServiceView> ViewAsync()
     {
-        var nodes = await GrainFactory.GetGrain<INodeRegistryGrain>("nodes").ListAsync();
+        var nodes = await nodeDirectory.ListAsync();
         var running = S.Tasks.Values.Count(t => t.State == TaskState.Running && t.DesiredState == TaskState.Running);
         return new ServiceView(Id, S.Spec!, S.PreviousSpec, S.Version, S.CreatedAt, S.UpdatedAt, S.Update, running,
             ServicePlanner.Desired(S.Spec!, nodes), S.Endpoint);

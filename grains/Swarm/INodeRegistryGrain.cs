@@ -17,6 +17,13 @@ public interface INodeRegistryGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<IReadOnlyList<NodeView>> ListAsync();
 
+    /// <summary>
+    /// The list, unless <paramref name="known"/> is still its version (then null). Readiness follows the cluster's
+    /// membership, so a membership change is a new version too.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<NodeList?> ListIfChangedAsync(NodeListVersion? known);
+
     /// <summary>By id, unique id prefix or name.</summary>
     [AlwaysInterleave]
     Task<NodeView> GetAsync(string idOrName);

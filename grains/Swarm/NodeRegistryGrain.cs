@@ -6,6 +6,10 @@ public sealed class NodeRegistryGrain(
     [PersistentState("nodes", "cluster")] IPersistentState<NodeRegistryState> state,
     IClusterMembershipService membership) : Grain, INodeRegistryGrain
 {
+    private readonly Guid _activation = Guid.NewGuid();
+    private long _changes;
+    private NodeList? _list;
+
     private Dictionary<string, NodeRecord> Nodes => state.State.Nodes;
 
     public async Task<NodeRecord> AdmitAsync(NodeDescription node, NodeRole role)
@@ -21,7 +25,7 @@ public sealed class NodeRegistryGrain(
             ? known with { Description = node, Role = role, UpdatedAt = now, Version = known.Version + 1 }
             : new NodeRecord { Id = SwarmIds.New(), Description = node, Role = role, CreatedAt = now, UpdatedAt = now, Version = 1 };
         Nodes[node.Name] = record;
-        await state.WriteStateAsync();
+        await SaveAsync();
         return record;
     }
 
@@ -39,12 +43,17 @@ public sealed class NodeRegistryGrain(
 
         var record = known with { Description = node, UpdatedAt = DateTimeOffset.UtcNow, Version = known.Version + 1 };
         Nodes[node.Name] = record;
-        await state.WriteStateAsync();
+        await SaveAsync();
         return record;
     }
 
-    public Task<IReadOnlyList<NodeView>> ListAsync() =>
-        Task.FromResult<IReadOnlyList<NodeView>>([.. Nodes.Values.OrderBy(n => n.Description.Name).Select(View)]);
+    public Task<IReadOnlyList<NodeView>> ListAsync() => Task.FromResult(List().Nodes);
+
+    public Task<NodeList?> ListIfChangedAsync(NodeListVersion? known)
+    {
+        var list = List();
+        return Task.FromResult(list.Version == known ? null : list);
+    }
 
     public Task<NodeView> GetAsync(string idOrName) => Task.FromResult(View(Resolve(idOrName)));
 
@@ -71,7 +80,7 @@ public sealed class NodeRegistryGrain(
             Version = node.Version + 1,
         };
         Nodes[node.Description.Name] = updated;
-        await state.WriteStateAsync();
+        await SaveAsync();
         return View(updated);
     }
 
@@ -84,18 +93,36 @@ public sealed class NodeRegistryGrain(
         }
 
         Nodes.Remove(node.Description.Name);
-        await state.WriteStateAsync();
+        await SaveAsync();
     }
 
     public async Task LeaveAsync(string name)
     {
         if (Nodes.Remove(name))
         {
-            await state.WriteStateAsync();
+            await SaveAsync();
         }
     }
 
     public Task<bool> IsMemberAsync(string name) => Task.FromResult(Nodes.ContainsKey(name));
+
+    private async Task SaveAsync()
+    {
+        _changes++;
+        await state.WriteStateAsync();
+    }
+
+    /// <summary>Built again only when the nodes or the membership changed.</summary>
+    private NodeList List()
+    {
+        var version = new NodeListVersion(_activation, _changes, membership.CurrentSnapshot.Version.Value);
+        if (_list?.Version != version)
+        {
+            _list = new NodeList(version, [.. Nodes.Values.OrderBy(n => n.Description.Name).Select(View)]);
+        }
+
+        return _list;
+    }
 
     private NodeRecord Resolve(string idOrName)
     {
