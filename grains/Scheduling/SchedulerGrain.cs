@@ -19,7 +19,7 @@ public sealed class SchedulerGrain(NodeDirectory nodeDirectory) : Grain, ISchedu
         var nodes = await nodeDirectory.ListAsync();
         var scheduler = await SchedulerAsync(nodes);
         scheduler.UseNodes(nodes);
-        return [.. requests.Select(scheduler.Place)];
+        return scheduler.PlaceAll(requests);
     }
 
     public async Task ReleaseAsync(string[] taskIds)

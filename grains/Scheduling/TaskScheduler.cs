@@ -70,6 +70,39 @@ public sealed class TaskScheduler
         return new PlacementDecision(request.TaskId, best.Name, best.Record.Id, "scheduled");
     }
 
+    /// <summary>
+    /// Places <paramref name="requests"/> in order, with the same decisions as <see cref="Place"/> one by one. A run of
+    /// tasks that ask for the same thing (a service's new replicas) is placed as swarmkit places a group of identical
+    /// tasks: the nodes are filtered once for the run, and a heap of their loads hands each task the lightest node, so
+    /// a run costs O(nodes + tasks · log nodes) instead of O(nodes · tasks).
+    /// </summary>
+    public IReadOnlyList<PlacementDecision> PlaceAll(IReadOnlyList<PlacementRequest> requests)
+    {
+        var decisions = new List<PlacementDecision>(requests.Count);
+        var start = 0;
+        while (start < requests.Count)
+        {
+            var end = start + 1;
+            while (end < requests.Count && SameAsk(requests[start], requests[end]))
+            {
+                end++;
+            }
+
+            if (end - start == 1 || requests[start].Node is not null)
+            {
+                decisions.AddRange(Enumerable.Range(start, end - start).Select(i => Place(requests[i])));
+            }
+            else
+            {
+                PlaceRun(requests, start, end, decisions);
+            }
+
+            start = end;
+        }
+
+        return decisions;
+    }
+
     public bool Release(string taskId)
     {
         if (!_reservations.Remove(taskId, out var r))
@@ -81,7 +114,77 @@ public sealed class TaskScheduler
         return true;
     }
 
-    private string? Unsuitable(NodeView node, PlacementRequest request, List<PlacementConstraint> constraints)
+    private void PlaceRun(IReadOnlyList<PlacementRequest> requests, int start, int end, List<PlacementDecision> decisions)
+    {
+        var ask = requests[start];
+        var constraints = ask.Constraints.Select(PlacementConstraint.Parse).ToList();
+        var reasons = new SortedSet<string>(StringComparer.Ordinal);
+        var ofService = _tasksPerService.GetValueOrDefault(ask.ServiceId);
+        var lightest = new PriorityQueue<NodeView, (int OfService, int All, string Name)>(Comparer<(int OfService, int All, string Name)>.Create(
+            (a, b) => Lighter(a, b) ? -1 : Lighter(b, a) ? 1 : 0));
+        foreach (var node in _nodes)
+        {
+            if (Unfit(node, ask, constraints) is { } why)
+            {
+                reasons.Add(why);
+            }
+            else
+            {
+                lightest.Enqueue(node, Load(node, ofService));
+            }
+        }
+
+        for (var i = start; i < end; i++)
+        {
+            var request = requests[i];
+            if (_reservations.ContainsKey(request.TaskId))
+            {
+                decisions.Add(Place(request));
+                continue;
+            }
+
+            // Reservations only grow during a run: a node that can't fit one more task of it can't fit any later one.
+            NodeView? best = null;
+            while (best is null && lightest.TryDequeue(out var node, out _))
+            {
+                if (Short(node, ask) is { } why)
+                {
+                    reasons.Add(why);
+                }
+                else
+                {
+                    best = node;
+                }
+            }
+
+            if (best is null)
+            {
+                var detail = _nodes.Count == 0 ? "no nodes" : string.Join(", ", reasons);
+                decisions.Add(new PlacementDecision(request.TaskId, null, null, $"no suitable node ({detail})"));
+                continue;
+            }
+
+            var reservation = new Reservation(best.Name, request.ServiceId, request.NanoCpus, request.MemoryBytes);
+            _reservations[request.TaskId] = reservation;
+            Count(reservation, +1);
+            ofService ??= _tasksPerService[request.ServiceId];
+            lightest.Enqueue(best, Load(best, ofService));
+            decisions.Add(new PlacementDecision(request.TaskId, best.Name, best.Record.Id, "scheduled"));
+        }
+    }
+
+    private (int OfService, int All, string Name) Load(NodeView node, Dictionary<string, int>? ofService) =>
+        (ofService?.GetValueOrDefault(node.Name) ?? 0, _tasksPerNode.GetValueOrDefault(node.Name), node.Name);
+
+    private static bool SameAsk(PlacementRequest a, PlacementRequest b) =>
+        a.ServiceId == b.ServiceId && a.NanoCpus == b.NanoCpus && a.MemoryBytes == b.MemoryBytes && a.Runtime == b.Runtime
+        && a.Node == b.Node && a.Constraints.AsSpan().SequenceEqual(b.Constraints);
+
+    private string? Unsuitable(NodeView node, PlacementRequest request, List<PlacementConstraint> constraints) =>
+        Unfit(node, request, constraints) ?? Short(node, request);
+
+    /// <summary>Why the node can't take the task whatever is reserved on it.</summary>
+    private static string? Unfit(NodeView node, PlacementRequest request, List<PlacementConstraint> constraints)
     {
         if (request.Node is not null && node.Name != request.Node)
         {
@@ -108,6 +211,12 @@ public sealed class TaskScheduler
             return $"scheduling constraints not satisfied: {failed}";
         }
 
+        return null;
+    }
+
+    /// <summary>Why what is already reserved on the node leaves no room for the task.</summary>
+    private string? Short(NodeView node, PlacementRequest request)
+    {
         if (request.NanoCpus <= 0 && request.MemoryBytes <= 0)
         {
             return null;

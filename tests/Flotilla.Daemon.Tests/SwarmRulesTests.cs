@@ -35,6 +35,35 @@ public sealed class SwarmRulesTests
     }
 
     [Fact]
+    public void Runs_of_alike_tasks_placed_together_go_where_one_by_one_would_send_them()
+    {
+        // Nodes of several sizes and labels, some down or drained, some already loaded; runs of several services
+        // with and without reservations and constraints, one that exhausts its nodes' memory, and a task placed twice.
+        var random = new Random(7);
+        NodeView[] nodes = [.. Enumerable.Range(0, 40).Select(i => Node($"n{i:D2}", ready: i % 13 != 0,
+            availability: i % 17 == 5 ? NodeAvailability.Drain : NodeAvailability.Active,
+            labels: new() { ["zone"] = i % 3 == 0 ? "east" : "west" }, cpus: 1 + i % 4, memory: (1L + i % 3) << 30))];
+        var held = new Dictionary<string, Reservation>(StringComparer.Ordinal);
+        for (var i = 0; i < 60; i++)
+        {
+            held[$"old{i}"] = new Reservation(nodes[random.Next(nodes.Length)].Name, i % 2 == 0 ? "a" : "c", 0, 0);
+        }
+
+        List<PlacementRequest> requests = [
+            .. Enumerable.Range(0, 90).Select(i => Request($"a{i}", "a")),
+            .. Enumerable.Range(0, 50).Select(i => Request($"b{i}", "b", ["node.labels.zone==east"], cpu: 300_000_000)),
+            .. Enumerable.Range(0, 80).Select(i => Request($"c{i}", "c", memory: 700L << 20)),
+            Request("a3", "a"),
+            .. Enumerable.Range(0, 5).Select(i => Request($"d{i}", "d", ["node.labels.zone==mars"])),
+        ];
+
+        var together = new TaskScheduler(nodes, new(held)).PlaceAll(requests);
+        var alone = new TaskScheduler(nodes, new(held));
+        Assert.Equal(requests.Select(alone.Place), together);
+        Assert.Contains(together, d => d.Message.Contains("insufficient resources: memory"));
+    }
+
+    [Fact]
     public void SchedulerSkipsDownPausedDrainedAndUnfitNodesAndSaysWhy()
     {
         var scheduler = new TaskScheduler(
