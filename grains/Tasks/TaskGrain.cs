@@ -3,15 +3,9 @@ using Flotilla.Grains.Nodes;
 using Flotilla.Grains.Scheduling;
 using Flotilla.Grains.Services;
 using Microsoft.Extensions.Logging;
-using Orleans.Placement;
 
 namespace Flotilla.Grains.Tasks;
 
-/// <summary>
-/// Lives where its service's orchestrator created it (prefer local): the service creates it and hears of each of its
-/// changes, so those calls stay in one silo; only the hand-over to the node and the node's reports cross.
-/// </summary>
-[PreferLocalPlacement]
 public sealed class TaskGrain(
     [PersistentState("task", "cluster")] IPersistentState<TaskRecord> state,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain
