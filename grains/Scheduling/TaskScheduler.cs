@@ -51,23 +51,14 @@ public sealed class TaskScheduler
                 continue;
             }
 
-            var load = (ofService?.GetValueOrDefault(node.Name) ?? 0, _tasksPerNode.GetValueOrDefault(node.Name), node.Name);
+            var load = Load(node, ofService);
             if (best is null || Lighter(load, bestLoad))
             {
                 (best, bestLoad) = (node, load);
             }
         }
 
-        if (best is null)
-        {
-            var detail = _nodes.Count == 0 ? "no nodes" : string.Join(", ", reasons);
-            return new PlacementDecision(request.TaskId, null, null, $"no suitable node ({detail})");
-        }
-
-        var reservation = new Reservation(best.Name, request.ServiceId, request.NanoCpus, request.MemoryBytes);
-        _reservations[request.TaskId] = reservation;
-        Count(reservation, +1);
-        return new PlacementDecision(request.TaskId, best.Name, best.Record.Id, "scheduled");
+        return best is null ? NoSuitableNode(request, reasons) : Reserve(request, best);
     }
 
     /// <summary>
@@ -159,19 +150,26 @@ public sealed class TaskScheduler
 
             if (best is null)
             {
-                var detail = _nodes.Count == 0 ? "no nodes" : string.Join(", ", reasons);
-                decisions.Add(new PlacementDecision(request.TaskId, null, null, $"no suitable node ({detail})"));
+                decisions.Add(NoSuitableNode(request, reasons));
                 continue;
             }
 
-            var reservation = new Reservation(best.Name, request.ServiceId, request.NanoCpus, request.MemoryBytes);
-            _reservations[request.TaskId] = reservation;
-            Count(reservation, +1);
+            decisions.Add(Reserve(request, best));
             ofService ??= _tasksPerService[request.ServiceId];
             lightest.Enqueue(best, Load(best, ofService));
-            decisions.Add(new PlacementDecision(request.TaskId, best.Name, best.Record.Id, "scheduled"));
         }
     }
+
+    private PlacementDecision Reserve(PlacementRequest request, NodeView node)
+    {
+        var reservation = new Reservation(node.Name, request.ServiceId, request.NanoCpus, request.MemoryBytes);
+        _reservations[request.TaskId] = reservation;
+        Count(reservation, +1);
+        return new PlacementDecision(request.TaskId, node.Name, node.Record.Id, "scheduled");
+    }
+
+    private PlacementDecision NoSuitableNode(PlacementRequest request, SortedSet<string> reasons) =>
+        new(request.TaskId, null, null, $"no suitable node ({(_nodes.Count == 0 ? "no nodes" : string.Join(", ", reasons))})");
 
     private (int OfService, int All, string Name) Load(NodeView node, Dictionary<string, int>? ofService) =>
         (ofService?.GetValueOrDefault(node.Name) ?? 0, _tasksPerNode.GetValueOrDefault(node.Name), node.Name);
